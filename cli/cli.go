@@ -1,0 +1,217 @@
+// Package cli is the markaz command line: serve, migrate, user, audit. main only calls
+// Run, so tests run the whole program in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"markaz"
+	"markaz/demo"
+	"markaz/store"
+	"markaz/web"
+)
+
+// Env reads environment variables (os.Getenv in production, a map in tests).
+type Env func(string) string
+
+// Run executes the command line args (without the program name).
+func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr, nil)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `markaz — operating and performance evaluation of the technology centers
+
+Commands:
+  markaz serve [--addr 127.0.0.1:8080] [--db ./markaz.db | postgres://…] [--demo]
+  markaz migrate [--db …]
+  markaz user add|list|disable|passwd …   (markaz user help)
+  markaz audit verify [--db …]
+
+Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
+MARKAZ_LOG_FORMAT=json|text.
+`)
+}
+
+func envOr(getenv Env, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds the --db flag every command shares.
+func dbFlag(fs *flag.FlagSet, getenv Env) *string {
+	return fs.String("db", envOr(getenv, "MARKAZ_DB", "./markaz.db"), "SQLite file path or postgres:// URL (env MARKAZ_DB)")
+}
+
+// openDB opens and migrates the database and loads the reference territory.
+func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, markaz.SystemClock{})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "name", m)
+	}
+	if err := db.LoadReference(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reference data: %w", err)
+	}
+	return db, nil
+}
+
+func newLogger(getenv Env, w io.Writer) *slog.Logger {
+	if getenv("MARKAZ_LOG_FORMAT") == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// serve runs the web server until ctx ends or SIGINT/SIGTERM. If ready is not nil the
+// bound address is sent on it once /healthz answers (for tests on port 0).
+func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(getenv, "MARKAZ_ADDR", "127.0.0.1:8080"), "listen address (env MARKAZ_ADDR)")
+	dsn := dbFlag(fs, getenv)
+	withDemo := fs.Bool("demo", false, "load demo data (only into a database demo mode created)")
+	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(getenv, stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDB(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		pw := getenv("MARKAZ_DEMO_PASSWORD")
+		printed, err := demo.Ensure(ctx, db, pw)
+		if err != nil {
+			return err
+		}
+		if printed != "" {
+			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, citizen) — password: %s\n", printed)
+		}
+	}
+	srv, err := web.NewServer(db, log, web.Config{
+		SecureCookies:      getenv("MARKAZ_SECURE_COOKIES") == "1",
+		LoginRatePerMinute: *loginRate,
+		DemoNotice:         *withDemo,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	srv.SetReady()
+	log.Info("markaz listening", "addr", ln.Addr().String(), "db", dialectOf(*dsn))
+	fmt.Fprintf(stdout, "Markaz is running at http://%s\n", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shut)
+}
+
+func dialectOf(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return "postgres"
+	}
+	return "sqlite:" + dsn
+}
+
+func migrate(ctx context.Context, args []string, getenv Env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn, newLogger(getenv, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stdout, "database is up to date")
+	return nil
+}
+
+func auditCmd(ctx context.Context, args []string, getenv Env, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: markaz audit verify [--db …]")
+		return errors.New("unknown audit command")
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := dbFlag(fs, getenv)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn, newLogger(getenv, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	problem, n, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		fmt.Fprintln(stdout, "audit log BROKEN:", problem)
+		return errors.New("audit chain broken: " + problem)
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d entries checked\n", n)
+	return nil
+}

@@ -1,0 +1,59 @@
+// Package demo loads the demo dataset that reproduces the seed's programme figures over
+// the real territory: centers, mobile units and a user for every role. It refuses to
+// touch a database that demo mode did not create, so demo users with known passwords
+// never reach a real deployment.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+
+	"markaz"
+	"markaz/store"
+)
+
+// ErrNotDemo is returned when --demo meets a database with real data.
+var ErrNotDemo = &markaz.Error{Code: markaz.EConflict, Key: "demo.refused"}
+
+// Ensure loads the demo data into a fresh database, or accepts a database demo mode
+// created earlier. It returns the demo password when it loaded data (random when
+// password is empty), "" when the data was already there.
+func Ensure(ctx context.Context, db *store.DB, password string) (string, error) {
+	if password == "" {
+		b := make([]byte, 12)
+		rand.Read(b)
+		password = base64.RawURLEncoding.EncodeToString(b)
+	}
+	loaded := false
+	// One transaction: a crash half-way leaves no half-loaded demo behind.
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		var flag []string
+		if err := tx.Select(&flag, `SELECT value FROM meta WHERE key = 'demo'`); err != nil {
+			return err
+		}
+		if len(flag) > 0 {
+			return nil
+		}
+		var users, centers int
+		if err := tx.Get(&users, `SELECT COUNT(*) FROM users`); err != nil {
+			return err
+		}
+		if err := tx.Get(&centers, `SELECT COUNT(*) FROM centers`); err != nil {
+			return err
+		}
+		if users > 0 || centers > 0 {
+			return ErrNotDemo
+		}
+		if err := load(tx, password); err != nil {
+			return err
+		}
+		loaded = true
+		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('demo', 'loaded')`)
+		return err
+	})
+	if err != nil || !loaded {
+		return "", err
+	}
+	return password, nil
+}

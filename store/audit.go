@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"markaz"
+)
+
+// Actor is who makes a change; the zero Actor is the system itself (start-up, demo, CLI).
+type Actor struct {
+	UserID   string
+	Username string
+}
+
+// ActorOf returns the actor for a principal (nil means the system).
+func ActorOf(p *markaz.Principal) Actor {
+	if p == nil {
+		return Actor{Username: "system"}
+	}
+	return Actor{UserID: p.UserID, Username: p.Username}
+}
+
+// Audit appends one entry to the chain of the record's territory inside tx. The chain's
+// head row is updated first, which locks it (PostgreSQL row lock, SQLite write lock), so
+// concurrent writers to one chain queue while writers to other chains do not.
+func (tx *Tx) Audit(a Actor, action, entity, entityID string, ref markaz.Ref, before, after any) error {
+	if a.Username == "" {
+		a.Username = "system"
+	}
+	e := markaz.AuditEntry{
+		Chain: markaz.AuditChain(ref), At: tx.Now, UserID: a.UserID, Username: a.Username,
+		Action: action, Entity: entity, EntityID: entityID,
+		GovCode: ref.Gov, UnitCode: ref.Unit, CenterID: ref.Center,
+		Before: markaz.Snapshot(before), After: markaz.Snapshot(after),
+	}
+	if _, err := tx.Exec(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '') ON CONFLICT (chain) DO NOTHING`, e.Chain); err != nil {
+		return err
+	}
+	var head struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
+	}
+	if err := tx.Get(&head, `UPDATE audit_heads SET seq = seq + 1 WHERE chain = ? RETURNING seq, hash`, e.Chain); err != nil {
+		return err
+	}
+	e.Seq, e.PrevHash = head.Seq, head.Hash
+	e.Hash = e.ComputeHash()
+	if _, err := tx.Exec(`UPDATE audit_heads SET hash = ? WHERE chain = ?`, e.Hash, e.Chain); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`INSERT INTO audit_log (chain, seq, at, user_id, username, action, entity, entity_id,
+		gov_code, unit_code, center_id, before_json, after_json, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Chain, e.Seq, e.At, e.UserID, e.Username, e.Action, e.Entity, e.EntityID,
+		e.GovCode, e.UnitCode, e.CenterID, e.Before, e.After, e.PrevHash, e.Hash)
+	return err
+}
+
+const auditCols = `id, chain, seq, at, user_id, username, action, entity, entity_id, gov_code, unit_code,
+	center_id, before_json, after_json, prev_hash, hash`
+
+// VerifyAudit walks every chain and returns a description of the first broken entry, or
+// "" when all are intact: sequence gaps (a removed row), hashes that do not match the
+// row's fields (an altered row), and chain heads that point past the last row (a removed
+// tail) are all caught.
+func (db *DB) VerifyAudit(ctx context.Context) (problem string, checked int, err error) {
+	err = db.Read(ctx, func(tx *Tx) error {
+		var heads []struct {
+			Chain string `db:"chain"`
+			Seq   int64  `db:"seq"`
+			Hash  string `db:"hash"`
+		}
+		if err := tx.Select(&heads, `SELECT chain, seq, hash FROM audit_heads ORDER BY chain`); err != nil {
+			return err
+		}
+		for _, h := range heads {
+			rows, err := tx.Query(`SELECT `+auditCols+` FROM audit_log WHERE chain = ? ORDER BY seq`, h.Chain)
+			if err != nil {
+				return err
+			}
+			prev, want := "", int64(1)
+			for rows.Next() {
+				var e markaz.AuditEntry
+				if err := rows.StructScan(&e); err != nil {
+					rows.Close()
+					return err
+				}
+				checked++
+				switch {
+				case e.Seq != want:
+					problem = fmt.Sprintf("chain %s: entry %d is missing (found %d, id %d)", h.Chain, want, e.Seq, e.ID)
+				case e.PrevHash != prev:
+					problem = fmt.Sprintf("chain %s: entry %d (id %d) does not follow the entry before it", h.Chain, e.Seq, e.ID)
+				case e.ComputeHash() != e.Hash:
+					problem = fmt.Sprintf("chain %s: entry %d (id %d) was altered", h.Chain, e.Seq, e.ID)
+				}
+				if problem != "" {
+					rows.Close()
+					return nil
+				}
+				prev, want = e.Hash, want+1
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if want-1 != h.Seq || prev != h.Hash {
+				problem = fmt.Sprintf("chain %s: entries after %d are missing (head is at %d)", h.Chain, want-1, h.Seq)
+				return nil
+			}
+		}
+		return nil
+	})
+	return problem, checked, err
+}
+
+// AuditFilter narrows an audit log listing.
+type AuditFilter struct {
+	Scope    markaz.Scope
+	Gov      string
+	UserID   string
+	Entity   string
+	EntityID string
+	BeforeID int64 // keyset cursor: entries with a smaller id
+	Limit    int
+}
+
+// ListAudit returns entries newest first, inside the caller's scope.
+func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]markaz.AuditEntry, error) {
+	var out []markaz.AuditEntry
+	err := db.Read(ctx, func(tx *Tx) error {
+		var w where
+		if !f.Scope.All {
+			w.scope(f.Scope, "gov_code", "unit_code", "center_id")
+		}
+		if f.Gov != "" {
+			w.add("gov_code = ?", f.Gov)
+		}
+		if f.UserID != "" {
+			w.add("user_id = ?", f.UserID)
+		}
+		if f.Entity != "" {
+			w.add("entity = ?", f.Entity)
+		}
+		if f.EntityID != "" {
+			w.add("entity_id = ?", f.EntityID)
+		}
+		if f.BeforeID > 0 {
+			w.add("id < ?", f.BeforeID)
+		}
+		limit := clampLimit(f.Limit)
+		return tx.Select(&out, `SELECT `+auditCols+` FROM audit_log`+w.String()+` ORDER BY id DESC LIMIT `+fmt.Sprint(limit), w.args...)
+	})
+	return out, err
+}
+
+// clampLimit keeps a page size within 1..200 (default 50).
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 200:
+		return 200
+	}
+	return n
+}

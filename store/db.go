@@ -1,0 +1,227 @@
+// Package store is the one SQL layer of Markaz. The same queries run on SQLite (embedded,
+// pure Go) and PostgreSQL; the few real differences live in Dialect. Every public method
+// opens its own transaction (Write or Read) and hands it to small private helpers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"markaz"
+)
+
+func init() { sqlx.BindDriver("sqlite", sqlx.QUESTION) }
+
+// Dialect names the database engine.
+type Dialect string
+
+// The two engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database with the clock every write stamps its rows with.
+type DB struct {
+	x       *sqlx.DB
+	Dialect Dialect
+	Clock   markaz.Clock
+	dsn     string
+}
+
+// IsPostgres reports whether s names a PostgreSQL database.
+func IsPostgres(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open opens a SQLite file (created if missing) or a postgres:// URL. It does not migrate.
+func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
+	if clock == nil {
+		clock = markaz.SystemClock{}
+	}
+	if IsPostgres(dsn) {
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("postgres url: %w", err)
+		}
+		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		db := &DB{x: sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx"), Dialect: Postgres, Clock: clock, dsn: dsn}
+		if err := db.x.PingContext(ctx); err != nil {
+			db.x.Close()
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		return db, nil
+	}
+	if dir := filepath.Dir(dsn); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	x, err := sqlx.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	x.SetMaxOpenConns(8)
+	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn}
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", dsn, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.x.Close() }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+
+// Tx is a transaction with a fixed Now, so every row a change writes carries one instant.
+type Tx struct {
+	tx      *sqlx.Tx
+	Now     time.Time
+	dialect Dialect
+}
+
+// Write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite), committing when fn
+// returns nil. Database errors are mapped to markaz errors (unique violation → conflict).
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, nil, fn)
+}
+
+// Read runs fn in a read-only transaction: on SQLite a plain BEGIN that never waits for
+// the writer.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
+	x, err := db.x.BeginTxx(ctx, opts)
+	if err != nil {
+		return mapErr(err)
+	}
+	tx := &Tx{tx: x, Now: db.Clock.Now().UTC().Truncate(time.Microsecond), dialect: db.Dialect}
+	if err := fn(tx); err != nil {
+		x.Rollback()
+		return mapErr(err)
+	}
+	return mapErr(x.Commit())
+}
+
+// Exec runs a statement written with ? placeholders.
+func (tx *Tx) Exec(q string, args ...any) (sql.Result, error) {
+	return tx.tx.Exec(tx.tx.Rebind(q), args...)
+}
+
+// Get scans one row into dest; sql.ErrNoRows becomes markaz.ErrNotFound.
+func (tx *Tx) Get(dest any, q string, args ...any) error {
+	err := tx.tx.Get(dest, tx.tx.Rebind(q), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return markaz.ErrNotFound
+	}
+	return err
+}
+
+// Select scans rows into a slice.
+func (tx *Tx) Select(dest any, q string, args ...any) error {
+	return tx.tx.Select(dest, tx.tx.Rebind(q), args...)
+}
+
+// Query returns rows for hand scanning.
+func (tx *Tx) Query(q string, args ...any) (*sqlx.Rows, error) {
+	return tx.tx.Queryx(tx.tx.Rebind(q), args...)
+}
+
+// Dialect returns the engine the transaction runs on.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// Today is the Cairo date of the transaction's instant.
+func (tx *Tx) Today() markaz.Date { return markaz.DateOf(tx.Now) }
+
+// mapErr turns driver errors that users can cause into markaz errors.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *markaz.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return &markaz.Error{Code: markaz.EConflict, Key: "error.duplicate", Err: err}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return &markaz.Error{Code: markaz.EConflict, Key: "error.duplicate", Err: err}
+	}
+	return err
+}
+
+// where builds a WHERE clause from conditions joined by AND.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// scope adds the territorial condition for s on the given columns. An empty scope
+// matches nothing.
+func (w *where) scope(s markaz.Scope, govCol, unitCol, centerCol string) {
+	if s.All {
+		return
+	}
+	var ors []string
+	in := func(col string, vals []string) {
+		if col == "" || len(vals) == 0 {
+			return
+		}
+		ors = append(ors, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			w.args = append(w.args, v)
+		}
+	}
+	in(govCol, s.Govs)
+	in(unitCol, s.Units)
+	in(centerCol, s.Centers)
+	if len(ors) == 0 {
+		w.conds = append(w.conds, "1 = 0")
+		return
+	}
+	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
+}

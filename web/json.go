@@ -1,0 +1,64 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"markaz"
+)
+
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads one JSON object into v, refusing unknown fields, wrong types, trailing
+// data and bodies over 1 MiB, each with a clear 4xx error naming the field.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.More() {
+			return &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_json", Args: map[string]any{"detail": "trailing data"}}
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.body_too_large"}
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_json", Args: map[string]any{"detail": err.Error()}}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid",
+			Fields: []markaz.FieldError{{Field: field, Code: "wrong_type"}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.unknown_field", Args: map[string]any{"field": f},
+			Fields: []markaz.FieldError{{Field: f, Code: "unknown_field"}}}
+	}
+	// Errors from a field's own UnmarshalJSON (a bad date, say).
+	return &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_json", Args: map[string]any{"detail": err.Error()}}
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(r *http.Request, name string, def int) (int, error) {
+	s := markaz.LatinDigits(r.URL.Query().Get(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_query", Args: map[string]any{"field": name},
+			Fields: []markaz.FieldError{{Field: name, Code: "number_format"}}}
+	}
+	return n, nil
+}

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"markaz"
+	"markaz/i18n"
+)
+
+// View is what every page template receives. Data holds the page's own values.
+type View struct {
+	Lang      string
+	Dir       string
+	Digits    string
+	Title     string
+	Path      string
+	P         *markaz.Principal
+	RequestID string
+	Demo      bool
+	Flash     string
+	Data      any
+}
+
+type pages struct {
+	t map[string]*template.Template
+}
+
+// loadPages parses templates/layout.html and partials (_*.html) with every page file.
+func loadPages() (*pages, error) {
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var shared []string
+	var pagesFiles []string
+	for _, f := range files {
+		base := path.Base(f)
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
+			shared = append(shared, f)
+		} else {
+			pagesFiles = append(pagesFiles, f)
+		}
+	}
+	p := &pages{t: map[string]*template.Template{}}
+	for _, f := range pagesFiles {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(assets, append(shared, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		p.t[name] = t
+	}
+	return p, nil
+}
+
+// PageNames lists the page templates (used by the test that renders every page).
+func (s *Server) PageNames() []string {
+	var out []string
+	for n := range s.pages.t {
+		out = append(out, n)
+	}
+	return out
+}
+
+// render writes a full page. title is an i18n key.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	ri := info(r)
+	v := View{Lang: ri.lang, Dir: i18n.Dir(ri.lang), Digits: ri.digits, Title: i18n.T(ri.lang, title, nil),
+		Path: r.URL.RequestURI(), P: ri.p, RequestID: ri.id, Demo: s.cfg.DemoNotice, Data: data}
+	if c, err := r.Cookie("flash"); err == nil {
+		v.Flash = i18n.T(ri.lang, c.Value, nil)
+		http.SetCookie(w, &http.Cookie{Name: "flash", Path: "/", MaxAge: -1})
+	}
+	t, ok := s.pages.t[name]
+	if !ok {
+		ri.log.Error("missing template", "name", name)
+		http.Error(w, "missing template "+name, 500)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		ri.log.Error("template", "name", name, "err", err)
+		w.WriteHeader(500)
+		fmt.Fprintf(w, "template error, reference %s", ri.id)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", ri.lang)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flash sets a one-shot message (an i18n key) shown on the next page.
+func flash(w http.ResponseWriter, key string) {
+	http.SetCookie(w, &http.Cookie{Name: "flash", Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// templateFuncs are available in every template. Functions taking the View localize.
+var templateFuncs = template.FuncMap{
+	"t": func(v View, key string) string { return i18n.T(v.Lang, key, nil) },
+	"tf": func(v View, key string, kv ...any) string {
+		args := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			args[fmt.Sprint(kv[i])] = i18n.Digits(fmt.Sprint(kv[i+1]), v.Digits)
+		}
+		return i18n.T(v.Lang, key, args)
+	},
+	"num": func(v View, n any) string {
+		switch x := n.(type) {
+		case int:
+			return i18n.Int(int64(x), v.Digits)
+		case int64:
+			return i18n.Int(x, v.Digits)
+		case *int:
+			if x == nil {
+				return ""
+			}
+			return i18n.Int(int64(*x), v.Digits)
+		}
+		return i18n.Digits(fmt.Sprint(n), v.Digits)
+	},
+	"digits": func(v View, s any) string { return i18n.Digits(fmt.Sprint(s), v.Digits) },
+	"date": func(v View, d any) string {
+		switch x := d.(type) {
+		case markaz.Date:
+			return i18n.Digits(x.String(), v.Digits)
+		case time.Time:
+			return i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits)
+		case *time.Time:
+			if x == nil {
+				return ""
+			}
+			return i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits)
+		}
+		return ""
+	},
+	"fy": func(v View, fy any) string {
+		var n int
+		switch x := fy.(type) {
+		case int:
+			n = x
+		case *int:
+			if x == nil {
+				return ""
+			}
+			n = *x
+		}
+		return i18n.T(v.Lang, "common.fiscal_year", map[string]any{"fy": i18n.Digits(markaz.FiscalYearLabel(n), v.Digits)})
+	},
+	// name picks the Arabic or English of a pair.
+	"name": func(v View, ar, en string) string {
+		if v.Lang == "en" {
+			return en
+		}
+		return ar
+	},
+	"can": func(v View, perm string) bool { return v.P != nil && v.P.Can(perm) },
+	"eq2": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"add": func(a, b int) int { return a + b },
+	"pct": func(v View, part, whole int) string {
+		if whole == 0 {
+			return i18n.Digits("0%", v.Digits)
+		}
+		return i18n.Digits(fmt.Sprintf("%d%%", (part*100+whole/2)/whole), v.Digits)
+	},
+}
