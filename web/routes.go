@@ -33,6 +33,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/token", s.api(s.apiToken))
 	mux.HandleFunc("GET /api/v1/me", s.api(s.apiMe))
 
+	// Centers registry (UI and API).
+	// -- centers routes --
+
+	// Programme view (UI and API).
+	// -- program routes --
+
+	// Users, roles and territorial assignments (UI and API).
+	// -- users routes --
+
+	// Districts and cities, and the audit log (UI and API).
+	// -- territory routes --
+	// -- audit routes --
+
 	// Anything else under /api/ is a JSON 404, not an HTML page.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	return mux
