@@ -1,6 +1,7 @@
 package markaz
 
 import (
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -88,6 +89,8 @@ func (c *Center) Validate(today Date) error {
 	v.Text("address", c.Address, 300, false)
 	if (c.Lat == nil) != (c.Lng == nil) {
 		v.Add("latitude", "lat_lng_pair", nil)
+	} else if c.Lat != nil && (!finite(*c.Lat) || !finite(*c.Lng)) {
+		v.Add("latitude", "number_format", nil)
 	} else if c.Lat != nil && (*c.Lat < 21.5 || *c.Lat > 32 || *c.Lng < 24.5 || *c.Lng > 37.5) {
 		v.Add("latitude", "outside_egypt", nil)
 	}
@@ -140,6 +143,8 @@ func (c *Center) Validate(today Date) error {
 	return v.Err()
 }
 
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 func normaliseRest(s string, v *Validator) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
@@ -164,4 +169,29 @@ func normaliseRest(s string, v *Validator) string {
 		v.Add("weekly_rest", "weekday_list", nil)
 	}
 	return strings.Join(out, ",")
+}
+
+// Retire takes the center out of service on day on (today when zero) for reason; a
+// mobile unit's status becomes retired too. A center is retired once.
+func (c *Center) Retire(on Date, reason string, today Date) error {
+	if !c.RetiredOn.IsZero() {
+		return &Error{Code: EConflict, Key: "centers.error.retired"}
+	}
+	reason = strings.TrimSpace(reason)
+	if on.IsZero() {
+		on = today
+	}
+	var v Validator
+	v.Text("reason", reason, 500, true)
+	if on.After(today) {
+		v.Add("retired_on", "date_in_future", nil)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	c.RetiredOn, c.RetireReason = on, reason
+	if c.Kind == KindMobile {
+		c.MobileStatus = MobileRetired
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package markaz
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,9 @@ const (
 	RoleMinistry        = "ministry"         // national policy, reads everything
 	RoleAdmin           = "admin"            // administrator
 )
+
+// Levels lists the territory levels, from the widest to the narrowest.
+var Levels = []string{LevelNation, LevelGovernorate, LevelUnit, LevelCenter}
 
 // Roles lists every role in display order.
 var Roles = []string{RoleAdmin, RoleMinistry, RoleSupervisor, RoleCenterManager, RoleClerk,
@@ -118,14 +123,22 @@ func (a Assignment) ActiveOn(d Date) bool {
 // center assignments by the store).
 func (a Assignment) Ref() Ref { return Ref{Gov: a.GovCode, Unit: a.UnitCode, Center: a.CenterID} }
 
-// ValidateShape checks the role, level and territory fields agree.
+// ValidateShape normalises the role, level and territory fields and checks they agree:
+// a known role, a level the role may be held at, the territory code that level needs
+// (the codes of narrower levels are cleared), a start date and an end not before it.
+// Whether the territory exists is the store's job.
 func (a *Assignment) ValidateShape() error {
+	a.Role = strings.TrimSpace(a.Role)
+	a.Level = strings.TrimSpace(a.Level)
+	a.GovCode = strings.TrimSpace(LatinDigits(a.GovCode))
+	a.UnitCode = strings.TrimSpace(LatinDigits(a.UnitCode))
+	a.CenterID = strings.TrimSpace(a.CenterID)
 	var v Validator
-	if !ValidRole(a.Role) {
+	if v.Required("role", a.Role) && !ValidRole(a.Role) {
 		v.Add("role", "unknown_role", nil)
-		return v.Err()
 	}
-	if !slices.Contains(roleLevels[a.Role], a.Level) {
+	if v.Required("level", a.Level) && v.OneOf("level", a.Level, Levels...) &&
+		ValidRole(a.Role) && !slices.Contains(roleLevels[a.Role], a.Level) {
 		v.Add("level", "level_for_role", nil)
 	}
 	switch a.Level {
@@ -133,17 +146,17 @@ func (a *Assignment) ValidateShape() error {
 		a.GovCode, a.UnitCode, a.CenterID = "", "", ""
 	case LevelGovernorate:
 		a.UnitCode, a.CenterID = "", ""
-		if !govCodeRE.MatchString(a.GovCode) {
+		if v.Required("governorate", a.GovCode) && !govCodeRE.MatchString(a.GovCode) {
 			v.Add("governorate", "unknown_governorate", nil)
 		}
 	case LevelUnit:
 		a.CenterID = ""
-		if !unitCodeRE.MatchString(a.UnitCode) {
+		if v.Required("unit", a.UnitCode) && !unitCodeRE.MatchString(a.UnitCode) {
 			v.Add("unit", "unknown_unit", nil)
 		}
 	case LevelCenter:
-		if a.CenterID == "" {
-			v.Add("center", "required", nil)
+		if v.Required("center_id", a.CenterID) && !idRE.MatchString(a.CenterID) {
+			v.Add("center_id", "unknown_territory", nil)
 		}
 	}
 	if a.StartsOn.IsZero() {
@@ -154,6 +167,13 @@ func (a *Assignment) ValidateShape() error {
 	}
 	return v.Err()
 }
+
+// idRE matches an internal identifier (UUIDv7 in practice), so that junk never reaches
+// a query.
+var idRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// ValidID reports whether s has the shape of an internal identifier.
+func ValidID(s string) bool { return idRE.MatchString(s) }
 
 // Principal is an authenticated user with the assignments in force today.
 type Principal struct {
@@ -195,22 +215,59 @@ func (p *Principal) Scope(perm string) Scope {
 // Allowed reports whether the principal may use perm on a record at r.
 func (p *Principal) Allowed(perm string, r Ref) bool { return p.Scope(perm).Contains(r) }
 
-// CanGrant reports whether the principal may give assignment a (whose Ref must carry the
-// governorate and unit of its territory). The granter needs an assignment whose role may
-// grant a.Role, whose territory contains a's, and which lasts at least as long.
+// CanGrant reports whether the principal may give assignment a (whose GovCode and
+// UnitCode must already be filled from its territory, see store ResolveAssignment). The
+// granter needs an active assignment whose role carries PermUsersManage and may grant
+// a.Role, whose territory contains a's, and which lasts at least as long: nobody grants
+// more than they hold.
 func (p *Principal) CanGrant(a Assignment) bool {
+	if p == nil {
+		return false
+	}
 	for _, g := range p.Assignments {
-		if !RoleHas(g.Role, PermUsersManage) || !slices.Contains(grantable[g.Role], a.Role) {
+		if !grants(g, a) {
 			continue
 		}
 		if !g.EndsOn.IsZero() && (a.EndsOn.IsZero() || a.EndsOn.After(g.EndsOn)) {
 			continue
 		}
-		if covers(g, a) {
+		return true
+	}
+	return false
+}
+
+// CanRevoke reports whether the principal may end assignment a: it could have granted
+// the role in that territory (dates aside).
+func (p *Principal) CanRevoke(a Assignment) bool {
+	if p == nil {
+		return false
+	}
+	for _, g := range p.Assignments {
+		if grants(g, a) {
 			return true
 		}
 	}
 	return false
+}
+
+// GrantableRoles lists, in display order, the roles the principal may grant somewhere.
+func (p *Principal) GrantableRoles() []string {
+	var out []string
+	for _, r := range Roles {
+		for _, g := range p.Assignments {
+			if RoleHas(g.Role, PermUsersManage) && slices.Contains(grantable[g.Role], r) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// grants reports whether holding g allows giving a's role in a's territory.
+func grants(g, a Assignment) bool {
+	return RoleHas(g.Role, PermUsersManage) && slices.Contains(grantable[g.Role], a.Role) &&
+		slices.Contains(roleLevels[a.Role], a.Level) && covers(g, a)
 }
 
 // covers reports whether granter assignment g's territory contains a's.
@@ -228,28 +285,48 @@ func covers(g, a Assignment) bool {
 	return false
 }
 
-// CanManageUser reports whether the principal may disable, reset or edit a user holding
-// the given assignments: only if it could have granted every one of them, and never itself.
+// CanManageUser reports whether the principal may disable, enable, reset or grant to the
+// user with the given id, placed by held (pass Footprint of the user's assignments). It
+// may only if it could have granted every one of them (dates aside), and never for
+// itself. A user placed nowhere is managed only by holders of PermUsersManage nationally.
 func (p *Principal) CanManageUser(userID string, held []Assignment) bool {
-	if userID == p.UserID || !p.Can(PermUsersManage) {
+	if p == nil || userID == p.UserID || !p.Can(PermUsersManage) {
 		return false
 	}
+	if len(held) == 0 {
+		return p.Scope(PermUsersManage).All
+	}
 	for _, a := range held {
-		if a.RevokedAt != nil {
-			continue
-		}
-		b := a
-		b.EndsOn = Date{} // judge the territory and role, not the dates
-		if !p.canGrantIgnoringDates(b) {
+		if !p.CanRevoke(a) {
 			return false
 		}
 	}
 	return true
 }
 
-func (p *Principal) canGrantIgnoringDates(a Assignment) bool {
-	for _, g := range p.Assignments {
-		if RoleHas(g.Role, PermUsersManage) && slices.Contains(grantable[g.Role], a.Role) && covers(g, a) {
+// Footprint returns the assignments that place a user in the territory on day today:
+// those neither revoked nor ended. When none is left, all the user ever held, so that
+// whoever ended a user's roles still finds them, and nobody else does.
+func Footprint(held []Assignment, today Date) []Assignment {
+	var out []Assignment
+	for _, a := range held {
+		if a.RevokedAt == nil && (a.EndsOn.IsZero() || !a.EndsOn.Before(today)) {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return held
+	}
+	return out
+}
+
+// VisibleIn reports whether a user placed by held (see Footprint) lies in scope s.
+func VisibleIn(s Scope, held []Assignment) bool {
+	if s.All {
+		return true
+	}
+	for _, a := range held {
+		if s.Contains(a.Ref()) {
 			return true
 		}
 	}

@@ -126,6 +126,9 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	if *withDemo {
 		pw := getenv("MARKAZ_DEMO_PASSWORD")
 		printed, err := demo.Ensure(ctx, db, pw)
+		if errors.Is(err, demo.ErrNotDemo) {
+			return errors.New("--demo refuses to run on a database it did not create (it already holds users or centers); give a new --db path")
+		}
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 
 	"markaz"
+	"markaz/i18n"
 	"markaz/store"
 )
 
@@ -43,7 +45,8 @@ func Ensure(ctx context.Context, db *store.DB, password string) (string, error) 
 			return err
 		}
 		if users > 0 || centers > 0 {
-			return ErrNotDemo
+			// The command line prints this error as it is: say why in words.
+			return fmt.Errorf("%s (%w)", i18n.T("en", ErrNotDemo.Key, nil), ErrNotDemo)
 		}
 		if err := load(tx, password); err != nil {
 			return err

@@ -1,6 +1,11 @@
 package store
 
 import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+
 	"markaz"
 )
 
@@ -8,12 +13,356 @@ const centerCols = `id, code, kind, name_ar, name_en, gov_code, unit_code, addre
 	opens_at, closes_at, weekly_rest, dev_status, completed_on, completed_fy, mobile_status, vehicle_plate,
 	delivered_on, delivery_due_fy, retired_on, retire_reason, version, created_at, updated_at`
 
+// centerRowSelect reads centers (alias c) with the names of their territory.
+var centerRowSelect = `SELECT c.` + regexp.MustCompile(`,\s*`).ReplaceAllString(centerCols, ", c.") + `,
+	g.name_ar AS gov_name_ar, g.name_en AS gov_name_en, g.weekly_rest AS gov_weekly_rest,
+	u.name_ar AS unit_name_ar, u.name_en AS unit_name_en
+	FROM centers c JOIN governorates g ON g.code = c.gov_code JOIN units u ON u.code = c.unit_code`
+
+// CenterRow is a center with the names of its governorate and district/city, as lists
+// and the center's page show it.
+type CenterRow struct {
+	markaz.Center
+	GovNameAr  string `json:"governorate_name_ar" db:"gov_name_ar"`
+	GovNameEn  string `json:"governorate_name_en" db:"gov_name_en"`
+	GovRest    string `json:"governorate_weekly_rest" db:"gov_weekly_rest"` // applies when WeeklyRest is empty
+	UnitNameAr string `json:"unit_name_ar" db:"unit_name_ar"`
+	UnitNameEn string `json:"unit_name_en" db:"unit_name_en"`
+}
+
+// CenterFilter selects centers for a list. Scope is where the reader may look; the
+// other fields narrow it. Rows come in code order, after the code After.
+type CenterFilter struct {
+	Scope          markaz.Scope
+	Gov            string
+	Unit           string
+	Kind           string
+	DevStatus      string
+	MobileStatus   string
+	Query          string // matched against code and names, Arabic-folded
+	IncludeRetired bool
+	After          string
+	Limit          int
+}
+
+// Centers lists one page of the centers f selects, and the code to continue after
+// ("" on the last page). A governorate or district/city filter that does not exist is a
+// field error; one that lies wholly outside the scope is forbidden.
+func (db *DB) Centers(ctx context.Context, f CenterFilter) (rows []CenterRow, next string, err error) {
+	if f.Limit < 1 {
+		f.Limit = 50
+	}
+	err = db.Read(ctx, func(tx *Tx) error {
+		if err := tx.checkCenterFilter(f); err != nil {
+			return err
+		}
+		var w where
+		w.scope(f.Scope, "c.gov_code", "c.unit_code", "c.id")
+		for _, eq := range []struct{ col, val string }{{"c.gov_code", f.Gov}, {"c.unit_code", f.Unit},
+			{"c.kind", f.Kind}, {"c.dev_status", f.DevStatus}, {"c.mobile_status", f.MobileStatus}} {
+			if eq.val != "" {
+				w.add(eq.col+" = ?", eq.val)
+			}
+		}
+		for _, word := range strings.Fields(markaz.NormalizeSearch(f.Query)) {
+			w.add(`c.search_key LIKE ? ESCAPE '\'`, "%"+centerLikeEscaper.Replace(word)+"%")
+		}
+		if !f.IncludeRetired {
+			w.add("c.retired_on IS NULL")
+		}
+		if f.After != "" {
+			w.add("c.code > ?", f.After)
+		}
+		return tx.Select(&rows, centerRowSelect+w.String()+" ORDER BY c.code LIMIT ?", append(w.args, f.Limit+1)...)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		next = rows[f.Limit-1].Code
+	}
+	if rows == nil {
+		rows = []CenterRow{}
+	}
+	return rows, next, nil
+}
+
+var centerLikeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// checkCenterFilter refuses territory filters that name nothing (422) or nothing the
+// scope reaches (403).
+func (tx *Tx) checkCenterFilter(f CenterFilter) error {
+	if f.Gov != "" {
+		var n int
+		if err := tx.Get(&n, `SELECT COUNT(*) FROM governorates WHERE code = ?`, f.Gov); err != nil {
+			return err
+		}
+		if n == 0 {
+			return centerFieldErr("governorate", "unknown_governorate")
+		}
+		ok, err := tx.centerScopeReaches(f.Scope, "gov_code", f.Gov, markaz.Ref{Gov: f.Gov}, func(u string) bool {
+			return strings.HasPrefix(u, f.Gov+"-")
+		})
+		if err != nil || !ok {
+			return centerForbiddenOr(err)
+		}
+	}
+	if f.Unit != "" {
+		var u markaz.Unit
+		if err := getUnit(tx, f.Unit, &u); err != nil {
+			return centerFieldErr("unit", "unknown_unit")
+		}
+		ok, err := tx.centerScopeReaches(f.Scope, "unit_code", f.Unit, markaz.Ref{Gov: u.GovCode, Unit: u.Code}, nil)
+		if err != nil || !ok {
+			return centerForbiddenOr(err)
+		}
+	}
+	return nil
+}
+
+// centerScopeReaches reports whether scope s reaches anything inside the territory ref: the
+// territory itself, a district/city inside it (inUnit), or one of its centers (col = val).
+func (tx *Tx) centerScopeReaches(s markaz.Scope, col, val string, ref markaz.Ref, inUnit func(string) bool) (bool, error) {
+	if s.Contains(ref) || inUnit != nil && slices.ContainsFunc(s.Units, inUnit) {
+		return true, nil
+	}
+	if len(s.Centers) == 0 {
+		return false, nil
+	}
+	var w where
+	w.add(col+" = ?", val)
+	w.scope(markaz.Scope{Centers: s.Centers}, "", "", "id")
+	var n int
+	err := tx.Get(&n, `SELECT COUNT(*) FROM centers`+w.String(), w.args...)
+	return n > 0, err
+}
+
+func centerForbiddenOr(err error) error {
+	if err != nil {
+		return err
+	}
+	return markaz.ErrForbidden
+}
+
+func centerFieldErr(field, code string) error {
+	var v markaz.Validator
+	v.Add(field, code, nil)
+	return v.Err()
+}
+
+// ScopeUnits lists the districts/cities in service that scope s reaches, wholly or
+// through one of their centers, ordered by governorate and code: the choices of a
+// territory filter or of a center's district/city.
+func (db *DB) ScopeUnits(ctx context.Context, s markaz.Scope) ([]markaz.Unit, error) {
+	var out []markaz.Unit
+	err := db.Read(ctx, func(tx *Tx) error {
+		var w where
+		w.add("retired_on IS NULL")
+		if !s.All {
+			units := slices.Clone(s.Units)
+			if len(s.Centers) > 0 {
+				var cw where
+				cw.scope(markaz.Scope{Centers: s.Centers}, "", "", "id")
+				var more []string
+				if err := tx.Select(&more, `SELECT DISTINCT unit_code FROM centers`+cw.String(), cw.args...); err != nil {
+					return err
+				}
+				units = append(units, more...)
+			}
+			w.scope(markaz.Scope{Govs: s.Govs, Units: units}, "gov_code", "code", "")
+		}
+		return tx.Select(&out, `SELECT code, gov_code, name_ar, name_en, unit_type, retired_on FROM units`+
+			w.String()+` ORDER BY gov_code, code`, w.args...)
+	})
+	return out, err
+}
+
+// Center returns the center with the given id or code, if it lies inside scope s:
+// not found when there is none, forbidden when it lies elsewhere.
+func (db *DB) Center(ctx context.Context, s markaz.Scope, idOrCode string) (*CenterRow, error) {
+	var c *CenterRow
+	err := db.Read(ctx, func(tx *Tx) error {
+		var err error
+		c, err = tx.findCenter(idOrCode)
+		if err == nil && !s.Contains(c.Ref()) {
+			err = markaz.ErrForbidden
+		}
+		return err
+	})
+	return c, err
+}
+
+// findCenter loads a center with its territory names by id or by code.
+func (tx *Tx) findCenter(idOrCode string) (*CenterRow, error) {
+	code := strings.ToUpper(strings.TrimSpace(markaz.LatinDigits(idOrCode)))
+	var c CenterRow
+	if err := tx.Get(&c, centerRowSelect+` WHERE c.id = ? OR c.code = ?`, idOrCode, code); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CreateCenter validates a new center, checks that its district/city lies inside the
+// writer's scope s and that its code is free, stores it and audits it.
+func (tx *Tx) CreateCenter(actor Actor, s markaz.Scope, c *markaz.Center) (*CenterRow, error) {
+	c.ID, c.RetiredOn, c.RetireReason = "", markaz.Date{}, ""
+	if err := tx.checkCenter(s, c); err != nil {
+		return nil, err
+	}
+	if err := tx.insertCenter(actor, c); err != nil {
+		return nil, err
+	}
+	return tx.findCenter(c.ID)
+}
+
+// UpdateCenter replaces the editable fields of the center id with those of c, whose
+// Version must be the one stored (else a stale conflict). Both the old and the new
+// territory must lie inside the writer's scope s; a retired center cannot change.
+func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Center) (*CenterRow, error) {
+	if c.Version < 1 {
+		return nil, centerFieldErr("version", "required")
+	}
+	old, err := tx.writableCenter(s, id, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	c.ID, c.CreatedAt, c.RetiredOn, c.RetireReason = old.ID, old.CreatedAt, markaz.Date{}, ""
+	if err := tx.checkCenter(s, c); err != nil {
+		return nil, err
+	}
+	c.Version, c.UpdatedAt = old.Version+1, tx.Now
+	res, err := tx.Exec(`UPDATE centers SET code = ?, kind = ?, name_ar = ?, name_en = ?, search_key = ?,
+		gov_code = ?, unit_code = ?, address = ?, latitude = ?, longitude = ?, opens_at = ?, closes_at = ?,
+		weekly_rest = ?, dev_status = ?, completed_on = ?, completed_fy = ?, mobile_status = ?,
+		vehicle_plate = ?, delivered_on = ?, delivery_due_fy = ?, version = ?, updated_at = ?
+		WHERE id = ? AND version = ?`,
+		c.Code, c.Kind, c.NameAr, c.NameEn, centerSearchKey(c), c.GovCode, c.UnitCode, c.Address, c.Lat, c.Lng,
+		c.Opens, c.Closes, c.WeeklyRest, c.DevStatus, c.CompletedOn, c.CompletedFY, c.MobileStatus,
+		c.VehiclePlate, c.DeliveredOn, c.DeliveryDueFY, c.Version, c.UpdatedAt, c.ID, old.Version)
+	if err := centerStaleIfNone(res, err); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(actor, "center.update", "center", c.ID, c.Ref(), &old.Center, c); err != nil {
+		return nil, err
+	}
+	return tx.findCenter(c.ID)
+}
+
+// RetireCenter takes the center id out of service on day on (today when zero) for
+// reason, if it lies inside the writer's scope s, and audits it.
+func (tx *Tx) RetireCenter(actor Actor, s markaz.Scope, id string, on markaz.Date, reason string) (*CenterRow, error) {
+	old, err := tx.writableCenter(s, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	c := old.Center
+	if err := c.Retire(on, reason, tx.Today()); err != nil {
+		return nil, err
+	}
+	c.Version, c.UpdatedAt = old.Version+1, tx.Now
+	res, err := tx.Exec(`UPDATE centers SET retired_on = ?, retire_reason = ?, mobile_status = ?, version = ?,
+		updated_at = ? WHERE id = ? AND version = ?`,
+		c.RetiredOn, c.RetireReason, c.MobileStatus, c.Version, c.UpdatedAt, c.ID, old.Version)
+	if err := centerStaleIfNone(res, err); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(actor, "center.retire", "center", c.ID, c.Ref(), &old.Center, &c); err != nil {
+		return nil, err
+	}
+	return tx.findCenter(c.ID)
+}
+
+// writableCenter loads a center for a change: forbidden outside scope s, a conflict
+// when it is retired or (version > 0) when its version differs.
+func (tx *Tx) writableCenter(s markaz.Scope, id string, version int) (*CenterRow, error) {
+	old, err := tx.findCenter(id)
+	switch {
+	case err != nil:
+		return nil, err
+	case !s.Contains(old.Ref()):
+		return nil, markaz.ErrForbidden
+	case !old.RetiredOn.IsZero():
+		return nil, &markaz.Error{Code: markaz.EConflict, Key: "centers.error.retired"}
+	case version > 0 && version != old.Version:
+		return nil, errCenterStale
+	}
+	return old, nil
+}
+
+var errCenterStale = &markaz.Error{Code: markaz.EConflict, Key: "error.stale"}
+
+func centerStaleIfNone(res interface{ RowsAffected() (int64, error) }, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errCenterStale
+	}
+	return nil
+}
+
+// checkCenter validates c and places it in its district/city, reporting every field
+// problem at once; a district/city outside scope s is forbidden whatever else is wrong.
+// A mobile unit may not be given the retired status here: RetireCenter does that.
+func (tx *Tx) checkCenter(s markaz.Scope, c *markaz.Center) error {
+	var fields []markaz.FieldError
+	collect := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		if e, ok := err.(*markaz.Error); ok && e.Code == markaz.EInvalid {
+			fields = append(fields, e.Fields...)
+			return nil
+		}
+		return err
+	}
+	if err := collect(c.Validate(tx.Today())); err != nil {
+		return err
+	}
+	if c.Kind == markaz.KindMobile && c.MobileStatus == markaz.MobileRetired && c.RetiredOn.IsZero() {
+		// In the registry a unit leaves service by being retired, with a date and reason.
+		fields = append(fields, markaz.FieldError{Field: "mobile_status", Code: "retire_instead"})
+	}
+	if c.UnitCode != "" {
+		perr := tx.placeCenter(c)
+		if perr == nil && !s.Contains(markaz.Ref{Gov: c.GovCode, Unit: c.UnitCode}) {
+			return markaz.ErrForbidden
+		}
+		if err := collect(perr); err != nil {
+			return err
+		}
+	}
+	if !centerHasField(fields, "code") {
+		var n int
+		if err := tx.Get(&n, `SELECT COUNT(*) FROM centers WHERE code = ? AND id <> ?`, c.Code, c.ID); err != nil {
+			return err
+		}
+		if n > 0 {
+			fields = append(fields, markaz.FieldError{Field: "code", Code: "taken"})
+		}
+	}
+	if len(fields) > 0 {
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid", Fields: fields}
+	}
+	return nil
+}
+
+func centerHasField(fs []markaz.FieldError, field string) bool {
+	return slices.ContainsFunc(fs, func(f markaz.FieldError) bool { return f.Field == field })
+}
+
 // InsertCenter stores a validated center after checking its district/city exists and
 // is not retired (which also fixes its governorate), and audits it.
 func (tx *Tx) InsertCenter(actor Actor, c *markaz.Center) error {
 	if err := tx.placeCenter(c); err != nil {
 		return err
 	}
+	return tx.insertCenter(actor, c)
+}
+
+// insertCenter stores a validated, placed center and audits it.
+func (tx *Tx) insertCenter(actor Actor, c *markaz.Center) error {
 	if c.ID == "" {
 		c.ID = markaz.NewID()
 	}
@@ -23,20 +372,20 @@ func (tx *Tx) InsertCenter(actor Actor, c *markaz.Center) error {
 		c.ID, c.Code, c.Kind, c.NameAr, c.NameEn, c.GovCode, c.UnitCode, c.Address, c.Lat, c.Lng,
 		c.Opens, c.Closes, c.WeeklyRest, c.DevStatus, c.CompletedOn, c.CompletedFY, c.MobileStatus, c.VehiclePlate,
 		c.DeliveredOn, c.DeliveryDueFY, c.RetiredOn, c.RetireReason, c.Version, c.CreatedAt, c.UpdatedAt,
-		searchKey(c.Code, c.NameAr, c.NameEn)); err != nil {
+		centerSearchKey(c)); err != nil {
 		return err
 	}
 	return tx.Audit(actor, "center.create", "center", c.ID, c.Ref(), nil, c)
 }
+
+func centerSearchKey(c *markaz.Center) string { return searchKey(c.Code, c.NameAr, c.NameEn) }
 
 // placeCenter sets the center's governorate from its district/city, refusing unknown or
 // retired units with a field error.
 func (tx *Tx) placeCenter(c *markaz.Center) error {
 	var u markaz.Unit
 	if err := getUnit(tx, c.UnitCode, &u); err != nil || !u.RetiredOn.IsZero() {
-		var v markaz.Validator
-		v.Add("unit", "unknown_unit", nil)
-		return v.Err()
+		return centerFieldErr("unit", "unknown_unit")
 	}
 	c.GovCode = u.GovCode
 	return nil

@@ -76,7 +76,7 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -119,7 +119,21 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
+// run retries a transaction that PostgreSQL aborted as a deadlock or serialization
+// failure: fn must only touch the database through tx.
 func (db *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.runOnce(ctx, opts, fn)
+		var pg *pgconn.PgError
+		if attempt < 4 && errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
+			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func (db *DB) runOnce(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
 	x, err := db.x.BeginTxx(ctx, opts)
 	if err != nil {
 		return mapErr(err)

@@ -91,6 +91,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		fmt.Fprintf(w, "template error, reference %s", ri.id)
 		return
 	}
+	if s.onRender != nil {
+		s.onRender(name, ri.lang)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", ri.lang)
 	w.Header().Set("Cache-Control", "no-store")
@@ -172,6 +175,13 @@ var templateFuncs = template.FuncMap{
 		return m
 	},
 	"add": func(a, b int) int { return a + b },
+	// fieldErr looks up a field's message in a possibly nil map.
+	"fieldErr": func(m any, field string) string {
+		if mm, ok := m.(map[string]string); ok {
+			return mm[field]
+		}
+		return ""
+	},
 	"pct": func(v View, part, whole int) string {
 		if whole == 0 {
 			return i18n.Digits("0%", v.Digits)

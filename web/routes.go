@@ -35,16 +35,67 @@ func (s *Server) routes() http.Handler {
 
 	// Centers registry (UI and API).
 	// -- centers routes --
+	mux.HandleFunc("GET /centers", s.ui(s.handleCenters))
+	mux.HandleFunc("GET /centers/new", s.ui(s.handleCenterNew))
+	mux.HandleFunc("POST /centers/new", s.ui(s.handleCenterCreate))
+	mux.HandleFunc("GET /centers/{id}", s.ui(s.handleCenter))
+	mux.HandleFunc("GET /centers/{id}/edit", s.ui(s.handleCenterEdit))
+	mux.HandleFunc("POST /centers/{id}/edit", s.ui(s.handleCenterUpdate))
+	mux.HandleFunc("POST /centers/{id}/retire", s.ui(s.handleCenterRetire))
+	mux.HandleFunc("GET /api/v1/centers", s.api(s.apiCenters))
+	mux.HandleFunc("POST /api/v1/centers", s.api(s.apiCreateCenter))
+	mux.HandleFunc("GET /api/v1/centers/{id}", s.api(s.apiCenter))
+	mux.HandleFunc("PUT /api/v1/centers/{id}", s.api(s.apiUpdateCenter))
+	mux.HandleFunc("POST /api/v1/centers/{id}/retire", s.api(s.apiRetireCenter))
 
 	// Programme view (UI and API).
 	// -- program routes --
+	mux.HandleFunc("GET /program", s.ui(s.handleProgram))
+	mux.HandleFunc("GET /api/v1/program/summary", s.api(s.apiProgramSummary))
 
 	// Users, roles and territorial assignments (UI and API).
 	// -- users routes --
+	mux.HandleFunc("GET /users", s.ui(s.handleUsers))
+	mux.HandleFunc("GET /users/new", s.ui(s.handleUserNew))
+	mux.HandleFunc("POST /users", s.ui(s.handleUserCreate))
+	mux.HandleFunc("GET /users/import", s.ui(s.handleUserImportForm))
+	mux.HandleFunc("POST /users/import", s.ui(s.handleUserImport))
+	mux.HandleFunc("GET /users/{id}", s.ui(s.handleUser))
+	mux.HandleFunc("POST /users/{id}/disable", s.ui(s.handleUserDisable))
+	mux.HandleFunc("POST /users/{id}/enable", s.ui(s.handleUserEnable))
+	mux.HandleFunc("POST /users/{id}/reset-password", s.ui(s.handleUserReset))
+	mux.HandleFunc("POST /users/{id}/assignments", s.ui(s.handleUserGrant))
+	mux.HandleFunc("POST /users/{id}/assignments/{aid}/revoke", s.ui(s.handleUserRevoke))
+	mux.HandleFunc("GET /api/v1/users", s.api(s.apiUsers))
+	mux.HandleFunc("POST /api/v1/users", s.api(s.apiCreateUser))
+	mux.HandleFunc("POST /api/v1/users/import", s.api(s.apiImportUsers))
+	mux.HandleFunc("GET /api/v1/users/{id}", s.api(s.apiUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/disable", s.api(s.apiDisableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/enable", s.api(s.apiEnableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/reset-password", s.api(s.apiResetPassword))
+	mux.HandleFunc("POST /api/v1/users/{id}/assignments", s.api(s.apiGrant))
+	mux.HandleFunc("POST /api/v1/users/{id}/assignments/{aid}/revoke", s.api(s.apiRevoke))
 
 	// Districts and cities, and the audit log (UI and API).
 	// -- territory routes --
+	mux.HandleFunc("GET /api/v1/governorates", s.api(s.apiGovernorates))
+	mux.HandleFunc("GET /api/v1/units", s.api(s.apiUnits))
+	mux.HandleFunc("POST /api/v1/units", s.api(s.apiCreateUnit))
+	mux.HandleFunc("GET /api/v1/units/{code}", s.api(s.apiUnit))
+	mux.HandleFunc("PUT /api/v1/units/{code}", s.api(s.apiUpdateUnit))
+	mux.HandleFunc("POST /api/v1/units/{code}/retire", s.api(s.apiRetireUnit))
+	mux.HandleFunc("POST /api/v1/units/{code}/unretire", s.api(s.apiUnretireUnit))
+	mux.HandleFunc("GET /territory", s.ui(s.handleTerritory))
+	mux.HandleFunc("GET /territory/{gov}", s.ui(s.handleGovernorate))
+	mux.HandleFunc("POST /territory/{gov}", s.ui(s.handleAddUnit))
+	mux.HandleFunc("POST /territory/units/{code}", s.ui(s.handleRenameUnit))
+	mux.HandleFunc("POST /territory/units/{code}/retire", s.ui(s.handleRetireUnit))
+	mux.HandleFunc("POST /territory/units/{code}/unretire", s.ui(s.handleUnretireUnit))
 	// -- audit routes --
+	mux.HandleFunc("GET /api/v1/audit", s.api(s.apiAudit))
+	mux.HandleFunc("GET /api/v1/audit/{id}", s.api(s.apiAuditEntry))
+	mux.HandleFunc("GET /audit", s.ui(s.handleAudit))
+	mux.HandleFunc("GET /audit/{id}", s.ui(s.handleAuditEntry))
 
 	// Anything else under /api/ is a JSON 404, not an HTML page.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))

@@ -15,7 +15,7 @@ import (
 	"markaz/store"
 )
 
-//go:embed templates static
+//go:embed all:templates static
 var assets embed.FS
 
 // Config holds what the server needs beyond the database.
@@ -39,6 +39,8 @@ type Server struct {
 	limiter *ipLimiter
 	ready   atomic.Bool
 	handler http.Handler
+	// onRender, when set (tests), is told of every page rendered.
+	onRender func(name, lang string)
 }
 
 // NewServer builds the handler tree. Call SetReady once start-up work is done.

@@ -21,6 +21,7 @@ CREATE TABLE units (
     name_en    TEXT NOT NULL,
     unit_type  TEXT NOT NULL,
     search_key TEXT NOT NULL,
+    retire_reason TEXT NOT NULL DEFAULT '',
     retired_on DATE,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
@@ -71,6 +72,7 @@ CREATE TABLE users (
     disabled_at          TIMESTAMPTZ,
     failed_logins        INTEGER NOT NULL DEFAULT 0,
     locked_until         TIMESTAMPTZ,
+    search_key           TEXT NOT NULL DEFAULT '',
     created_by           TEXT NOT NULL DEFAULT '',
     created_at           TIMESTAMPTZ NOT NULL,
     updated_at           TIMESTAMPTZ NOT NULL
@@ -132,3 +134,13 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_entity ON audit_log(entity, entity_id, id);
 CREATE INDEX audit_gov ON audit_log(gov_code, id);
 CREATE INDEX audit_user ON audit_log(user_id, id);
+-- The audit log is append-only: rows are never changed or removed, even by hand.
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit log is append-only';
+END;
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

@@ -21,6 +21,7 @@ CREATE TABLE units (
     name_en    TEXT NOT NULL,
     unit_type  TEXT NOT NULL,
     search_key TEXT NOT NULL,
+    retire_reason TEXT NOT NULL DEFAULT '',
     retired_on TEXT,
     created_at DATETIME NOT NULL,
     updated_at DATETIME NOT NULL
@@ -71,6 +72,7 @@ CREATE TABLE users (
     disabled_at          DATETIME,
     failed_logins        INTEGER NOT NULL DEFAULT 0,
     locked_until         DATETIME,
+    search_key           TEXT NOT NULL DEFAULT '',
     created_by           TEXT NOT NULL DEFAULT '',
     created_at           DATETIME NOT NULL,
     updated_at           DATETIME NOT NULL
@@ -132,3 +134,8 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_entity ON audit_log(entity, entity_id, id);
 CREATE INDEX audit_gov ON audit_log(gov_code, id);
 CREATE INDEX audit_user ON audit_log(user_id, id);
+-- The audit log is append-only: rows are never changed or removed, even by hand.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;

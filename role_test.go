@@ -1,0 +1,185 @@
+package markaz
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var day = Date{2026, time.March, 15}
+
+// as builds an assignment already resolved the way the store fills it: a unit carries
+// its governorate, a center its unit and governorate.
+func as(role, level, code string) Assignment {
+	a := Assignment{Role: role, Level: level, StartsOn: Date{2020, 1, 1}}
+	switch level {
+	case LevelGovernorate:
+		a.GovCode = code
+	case LevelUnit:
+		a.GovCode, a.UnitCode = code[:2], code
+	case LevelCenter: // code is "GG-NNN/center"
+		a.GovCode, a.UnitCode, a.CenterID = code[:2], code[:6], code
+	}
+	return a
+}
+
+func principal(id string, held ...Assignment) *Principal {
+	return &Principal{UserID: id, Username: id, Assignments: held}
+}
+
+var (
+	nationalAdmin = principal("admin", as(RoleAdmin, LevelNation, ""))
+	sharqiaAdmin  = principal("admin13", as(RoleAdmin, LevelGovernorate, "13"))
+	sharqiaSup    = principal("sup13", as(RoleSupervisor, LevelGovernorate, "13"))
+	cairoSup      = principal("sup01", as(RoleSupervisor, LevelGovernorate, "01"))
+	ministry      = principal("ministry", as(RoleMinistry, LevelNation, ""))
+	manager       = principal("manager", as(RoleCenterManager, LevelCenter, "13-001/c1"))
+	head          = principal("head", as(RoleHead, LevelUnit, "13-001"))
+	clerk         = principal("clerk", as(RoleClerk, LevelCenter, "13-001/c1"))
+)
+
+func TestCanGrant(t *testing.T) {
+	until := func(a Assignment, d Date) Assignment { a.EndsOn = d; return a }
+	tempSup := principal("temp", until(as(RoleSupervisor, LevelGovernorate, "13"), Date{2026, 6, 30}))
+	cases := []struct {
+		name string
+		p    *Principal
+		a    Assignment
+		want bool
+	}{
+		{"national admin grants admin", nationalAdmin, as(RoleAdmin, LevelNation, ""), true},
+		{"national admin grants ministry", nationalAdmin, as(RoleMinistry, LevelNation, ""), true},
+		{"national admin grants a Cairo clerk", nationalAdmin, as(RoleClerk, LevelCenter, "01-001/c9"), true},
+		{"governorate admin grants in its governorate", sharqiaAdmin, as(RoleSupervisor, LevelGovernorate, "13"), true},
+		{"governorate admin cannot grant nationally", sharqiaAdmin, as(RoleMinistry, LevelNation, ""), false},
+		{"governorate admin cannot grant national admin", sharqiaAdmin, as(RoleAdmin, LevelNation, ""), false},
+		{"governorate admin cannot grant in Cairo", sharqiaAdmin, as(RoleClerk, LevelCenter, "01-001/c9"), false},
+		{"supervisor grants a clerk in its governorate", sharqiaSup, as(RoleClerk, LevelCenter, "13-001/c1"), true},
+		{"supervisor grants a head of its district", sharqiaSup, as(RoleHead, LevelUnit, "13-002"), true},
+		{"supervisor grants a supervisor of its governorate", sharqiaSup, as(RoleSupervisor, LevelGovernorate, "13"), true},
+		{"supervisor grants a governorate inspector", sharqiaSup, as(RoleInspector, LevelGovernorate, "13"), true},
+		{"supervisor cannot grant admin", sharqiaSup, as(RoleAdmin, LevelGovernorate, "13"), false},
+		{"supervisor cannot grant national admin", sharqiaSup, as(RoleAdmin, LevelNation, ""), false},
+		{"supervisor cannot grant ministry", sharqiaSup, as(RoleMinistry, LevelNation, ""), false},
+		{"supervisor cannot grant a national inspector", sharqiaSup, as(RoleInspector, LevelNation, ""), false},
+		{"supervisor cannot grant support (national)", sharqiaSup, as(RoleSupport, LevelNation, ""), false},
+		{"supervisor cannot grant in Cairo", sharqiaSup, as(RoleClerk, LevelCenter, "01-001/c9"), false},
+		{"supervisor cannot grant a Cairo district", sharqiaSup, as(RoleHead, LevelUnit, "01-001"), false},
+		{"supervisor cannot grant at a level the role lacks", sharqiaSup, as(RoleClerk, LevelGovernorate, "13"), false},
+		{"Cairo supervisor cannot grant in Sharqia", cairoSup, as(RoleClerk, LevelCenter, "13-001/c1"), false},
+		{"ministry grants nothing", ministry, as(RoleClerk, LevelCenter, "13-001/c1"), false},
+		{"center manager grants nothing", manager, as(RoleClerk, LevelCenter, "13-001/c1"), false},
+		{"head grants nothing", head, as(RoleBackOffice, LevelUnit, "13-001"), false},
+		{"clerk grants nothing", clerk, as(RoleClerk, LevelCenter, "13-001/c1"), false},
+		{"nobody grants without assignments", principal("x"), as(RoleCitizen, LevelNation, ""), false},
+		{"a nil principal grants nothing", nil, as(RoleCitizen, LevelNation, ""), false},
+		{"temporary supervisor grants within its term", tempSup, until(as(RoleClerk, LevelCenter, "13-001/c1"), Date{2026, 6, 1}), true},
+		{"temporary supervisor cannot grant past its term", tempSup, until(as(RoleClerk, LevelCenter, "13-001/c1"), Date{2026, 7, 1}), false},
+		{"temporary supervisor cannot grant without end", tempSup, as(RoleClerk, LevelCenter, "13-001/c1"), false},
+	}
+	for _, c := range cases {
+		if got := c.p.CanGrant(c.a); got != c.want {
+			t.Errorf("%s: CanGrant = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCanManageUser(t *testing.T) {
+	revoked := func(a Assignment) Assignment { now := time.Now(); a.RevokedAt = &now; return a }
+	cases := []struct {
+		name string
+		p    *Principal
+		id   string
+		held []Assignment
+		want bool
+	}{
+		{"supervisor manages a clerk of its governorate", sharqiaSup, "u", []Assignment{as(RoleClerk, LevelCenter, "13-001/c1")}, true},
+		{"supervisor manages another supervisor of its governorate", sharqiaSup, "u", []Assignment{as(RoleSupervisor, LevelGovernorate, "13")}, true},
+		{"supervisor cannot manage a Cairo user", sharqiaSup, "u", []Assignment{as(RoleClerk, LevelCenter, "01-001/c9")}, false},
+		{"supervisor cannot manage a user also in Cairo", sharqiaSup, "u", []Assignment{
+			as(RoleClerk, LevelCenter, "13-001/c1"), as(RoleInspector, LevelGovernorate, "01")}, false},
+		{"supervisor cannot manage a national admin", sharqiaSup, "u", []Assignment{as(RoleAdmin, LevelNation, "")}, false},
+		{"supervisor cannot manage a Sharqia admin", sharqiaSup, "u", []Assignment{as(RoleAdmin, LevelGovernorate, "13")}, false},
+		{"supervisor cannot manage a ministry user", sharqiaSup, "u", []Assignment{as(RoleMinistry, LevelNation, "")}, false},
+		{"supervisor cannot manage itself", sharqiaSup, "sup13", sharqiaSup.Assignments, false},
+		{"admin cannot manage itself", nationalAdmin, "admin", nationalAdmin.Assignments, false},
+		{"admin manages anyone else", nationalAdmin, "u", []Assignment{as(RoleMinistry, LevelNation, "")}, true},
+		{"supervisor judges the revoked roles of a user placed by them", sharqiaSup, "u", []Assignment{revoked(as(RoleClerk, LevelCenter, "13-001/c1"))}, true},
+		{"a user placed nowhere is for national managers", nationalAdmin, "u", nil, true},
+		{"a user placed nowhere is not for a supervisor", sharqiaSup, "u", nil, false},
+		{"manager manages nobody", manager, "u", []Assignment{as(RoleClerk, LevelCenter, "13-001/c1")}, false},
+		{"ministry manages nobody", ministry, "u", []Assignment{as(RoleClerk, LevelCenter, "13-001/c1")}, false},
+		{"nil principal manages nobody", nil, "u", []Assignment{as(RoleClerk, LevelCenter, "13-001/c1")}, false},
+	}
+	for _, c := range cases {
+		if got := c.p.CanManageUser(c.id, c.held); got != c.want {
+			t.Errorf("%s: CanManageUser = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestScopeByRoleAndTerritory(t *testing.T) {
+	cases := []struct {
+		name string
+		p    *Principal
+		perm string
+		ref  Ref
+		want bool
+	}{
+		{"admin reads users anywhere", nationalAdmin, PermUsersRead, Ref{Gov: "01"}, true},
+		{"ministry reads users anywhere", ministry, PermUsersRead, Ref{Gov: "27"}, true},
+		{"ministry manages no user", ministry, PermUsersManage, Ref{Gov: "27"}, false},
+		{"supervisor reads its governorate", sharqiaSup, PermUsersRead, Ref{Gov: "13", Unit: "13-004"}, true},
+		{"supervisor cannot read Cairo", sharqiaSup, PermUsersRead, Ref{Gov: "01"}, false},
+		{"supervisor cannot read national records", sharqiaSup, PermUsersRead, Ref{}, false},
+		{"head reads its district", head, PermUsersRead, Ref{Gov: "13", Unit: "13-001"}, true},
+		{"head cannot read a neighbouring district", head, PermUsersRead, Ref{Gov: "13", Unit: "13-002"}, false},
+		{"manager reads its center", manager, PermUsersRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}, true},
+		{"manager cannot read another center", manager, PermUsersRead, Ref{Gov: "13", Unit: "13-001", Center: "c2"}, false},
+		{"clerk reads no users", clerk, PermUsersRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}, false},
+		{"clerk reads its center's programme", clerk, PermCentersRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}, true},
+	}
+	for _, c := range cases {
+		if got := c.p.Allowed(c.perm, c.ref); got != c.want {
+			t.Errorf("%s: Allowed = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestGrantableRoles(t *testing.T) {
+	got := sharqiaSup.GrantableRoles()
+	for _, r := range []string{RoleAdmin, RoleMinistry, RoleSupport, RoleCitizen} {
+		if slices.Contains(got, r) {
+			t.Errorf("supervisor may grant %s", r)
+		}
+	}
+	if !slices.Contains(got, RoleClerk) || len(nationalAdmin.GrantableRoles()) != len(Roles) || len(clerk.GrantableRoles()) != 0 {
+		t.Errorf("grantable roles: supervisor %v, admin %v, clerk %v", got, nationalAdmin.GrantableRoles(), clerk.GrantableRoles())
+	}
+}
+
+func TestFootprintAndVisibility(t *testing.T) {
+	now := time.Now()
+	ended := as(RoleClerk, LevelCenter, "01-001/c9")
+	ended.EndsOn = day.AddDays(-1)
+	cur := as(RoleClerk, LevelCenter, "13-001/c1")
+	gone := as(RoleInspector, LevelGovernorate, "13")
+	gone.RevokedAt = &now
+	fp := Footprint([]Assignment{ended, cur, gone}, day)
+	if len(fp) != 1 || fp[0].CenterID != cur.CenterID {
+		t.Fatalf("footprint = %+v", fp)
+	}
+	// Once nothing is in force, the past places the user.
+	if fp := Footprint([]Assignment{ended, gone}, day); len(fp) != 2 {
+		t.Fatalf("footprint of a user with nothing in force = %+v", fp)
+	}
+	if !VisibleIn(sharqiaSup.Scope(PermUsersRead), fp) || VisibleIn(cairoSup.Scope(PermUsersRead), []Assignment{cur}) {
+		t.Fatal("visibility by governorate")
+	}
+	if VisibleIn(sharqiaSup.Scope(PermUsersRead), []Assignment{as(RoleAdmin, LevelNation, "")}) {
+		t.Fatal("a national user is visible to a supervisor")
+	}
+	if VisibleIn(sharqiaSup.Scope(PermUsersRead), nil) || !VisibleIn(nationalAdmin.Scope(PermUsersRead), nil) {
+		t.Fatal("a user placed nowhere is only visible nationally")
+	}
+}
