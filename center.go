@@ -35,6 +35,11 @@ var (
 	Weekdays       = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 )
 
+// ProgrammeStart bounds completion and delivery dates from below: no technology center
+// was completed before it, and a typo such as year 0001 would otherwise fill the
+// programme view with two thousand empty fiscal years.
+var ProgrammeStart = Date{1995, time.January, 1}
+
 // Center is a fixed technology center or a mobile unit.
 type Center struct {
 	ID       string   `json:"id" db:"id"`
@@ -105,8 +110,12 @@ func (c *Center) Validate(today Date) error {
 	}
 	c.WeeklyRest = normaliseRest(c.WeeklyRest, &v)
 	future := func(field string, d Date) {
-		if !d.IsZero() && d.After(today) {
+		switch {
+		case d.IsZero():
+		case d.After(today):
 			v.Add(field, "date_in_future", nil)
+		case d.Before(ProgrammeStart):
+			v.Add(field, "date_too_early", map[string]any{"min": ProgrammeStart.String()})
 		}
 	}
 	switch c.Kind {

@@ -30,6 +30,7 @@ func TestCenterValidate(t *testing.T) {
 	}{
 		"ok":               {func(c *Center) {}, map[string]string{}},
 		"no completion":    {func(c *Center) { c.CompletedOn = Date{} }, map[string]string{"completed_on": "required"}},
+		"too early":        {func(c *Center) { c.CompletedOn = Date{1990, time.July, 1} }, map[string]string{"completed_on": "date_too_early"}},
 		"future":           {func(c *Center) { c.CompletedOn = Date{2026, time.March, 16} }, map[string]string{"completed_on": "date_in_future"}},
 		"bad kind":         {func(c *Center) { c.Kind = "boat" }, map[string]string{"kind": "one_of"}},
 		"bad hours":        {func(c *Center) { c.Opens = "25:00" }, map[string]string{"opens_at": "time_format"}},

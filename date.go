@@ -27,8 +27,8 @@ func Today(c Clock) Date { return DateOf(c.Now()) }
 // ParseDate parses YYYY-MM-DD (Latin or Arabic-Indic digits) and rejects impossible dates.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, LatinDigits(s))
-	if err != nil {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	if err != nil || t.Year() < 1900 {
+		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD (1900 or later)", s)
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }

@@ -296,8 +296,10 @@ func (p *Principal) CanManageUser(userID string, held []Assignment) bool {
 	if len(held) == 0 {
 		return p.Scope(PermUsersManage).All
 	}
+	// Dates count here (unlike revoking): a supervisor whose own assignment ends soon may
+	// not take over an open-ended peer's account by resetting its password.
 	for _, a := range held {
-		if !p.CanRevoke(a) {
+		if !p.CanGrant(a) {
 			return false
 		}
 	}

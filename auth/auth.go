@@ -89,6 +89,14 @@ var ErrLocked = &markaz.Error{Code: markaz.ELocked, Key: "error.locked"}
 // ErrBadCredentials is returned for an unknown user, a wrong password or a disabled user.
 var ErrBadCredentials = &markaz.Error{Code: markaz.EUnauthorized, Key: "error.bad_credentials"}
 
+func lockedErr(until *time.Time, now time.Time) error {
+	if until == nil || !now.Before(*until) {
+		return nil
+	}
+	return &markaz.Error{Code: markaz.ELocked, Key: "error.locked",
+		Args: map[string]any{"minutes": int(until.Sub(now).Minutes()) + 1}}
+}
+
 // Login checks a username and password and, on success, opens a session of the given kind
 // ("web" or "api"), returning its token and the user.
 func Login(ctx context.Context, db *store.DB, username, password, kind string) (string, *markaz.User, error) {
@@ -106,14 +114,21 @@ func Login(ctx context.Context, db *store.DB, username, password, kind string) (
 	if err != nil {
 		return "", nil, err
 	}
-	now := db.Clock.Now()
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return "", nil, &markaz.Error{Code: markaz.ELocked, Key: "error.locked",
-			Args: map[string]any{"minutes": int(u.LockedUntil.Sub(now).Minutes()) + 1}}
+	if err := lockedErr(u.LockedUntil, db.Clock.Now()); err != nil {
+		return "", nil, err
 	}
 	ok := Verify(password, u.PasswordHash)
 	token := ""
 	err = db.Write(ctx, func(tx *store.Tx) error {
+		// Check the lock again on the locked row: guesses sent in parallel were all
+		// verified above, but once five have failed none of the rest may log in.
+		var lockedUntil *time.Time
+		if err := tx.Get(&lockedUntil, `SELECT locked_until FROM users WHERE id = ?`+tx.ForUpdate(), u.ID); err != nil {
+			return err
+		}
+		if err := lockedErr(lockedUntil, tx.Now); err != nil {
+			return err
+		}
 		if !ok {
 			// Count in the database; the UPDATE is atomic, so concurrent guesses from
 			// several instances all count.

@@ -65,7 +65,7 @@ const auditCols = `id, chain, seq, at, user_id, username, action, entity, entity
 // row's fields (an altered row), chain heads that point past the last row (a removed
 // tail) and entries of a chain whose head was removed are all caught.
 func (db *DB) VerifyAudit(ctx context.Context) (problem string, checked int, err error) {
-	err = db.Read(ctx, func(tx *Tx) error {
+	err = db.Snapshot(ctx, func(tx *Tx) error {
 		var heads []auditHead
 		if err := tx.Select(&heads, `SELECT chain, seq, hash FROM audit_heads ORDER BY chain`); err != nil {
 			return err

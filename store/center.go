@@ -243,6 +243,14 @@ func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Cen
 	if err := centerStaleIfNone(res, err); err != nil {
 		return nil, err
 	}
+	// Assignments at this center carry its governorate and district for scope checks:
+	// they move with it, or the old governorate's supervisor would keep power over its staff.
+	if c.GovCode != old.GovCode || c.UnitCode != old.UnitCode {
+		if _, err := tx.Exec(`UPDATE assignments SET gov_code = ?, unit_code = ? WHERE level = ? AND center_id = ?`,
+			c.GovCode, c.UnitCode, markaz.LevelCenter, c.ID); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Audit(actor, "center.update", "center", c.ID, c.Ref(), &old.Center, c); err != nil {
 		return nil, err
 	}

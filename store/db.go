@@ -170,6 +170,25 @@ func (tx *Tx) Query(q string, args ...any) (*sqlx.Rows, error) {
 	return tx.tx.Queryx(tx.tx.Rebind(q), args...)
 }
 
+// ForUpdate is appended to a SELECT that reads a row the transaction will change: a row
+// lock on PostgreSQL; nothing on SQLite, whose write transactions are already serialised.
+func (tx *Tx) ForUpdate() string {
+	if tx.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Snapshot runs fn in a read-only transaction that sees one consistent state of the whole
+// database (REPEATABLE READ on PostgreSQL; every SQLite read transaction already does).
+func (db *DB) Snapshot(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.run(ctx, opts, fn)
+}
+
 // Dialect returns the engine the transaction runs on.
 func (tx *Tx) Dialect() Dialect { return tx.dialect }
 
@@ -188,6 +207,9 @@ func mapErr(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "23505" {
 		return &markaz.Error{Code: markaz.EConflict, Key: "error.duplicate", Err: err}
+	}
+	if errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05") {
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_encoding", Err: err}
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {

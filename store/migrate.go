@@ -88,7 +88,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 				}
 				continue
 			}
-			if _, err := tx.Exec(m.SQL); err != nil {
+			if _, err := tx.tx.Exec(m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 			if _, err := tx.Exec(`INSERT INTO schema_migrations (version, name, sum) VALUES (?, ?, ?)`, m.Version, m.Name, m.Sum); err != nil {

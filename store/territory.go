@@ -129,7 +129,7 @@ func (db *DB) ListUnits(ctx context.Context, f UnitFilter) ([]UnitRecord, error)
 			w.add("retired_on IS NULL")
 		}
 		if s := markaz.NormalizeSearch(f.Search); s != "" {
-			w.add("(search_key LIKE ? OR code LIKE ?)", "%"+s+"%", s+"%")
+			w.add("(search_key LIKE ? OR code LIKE ?)", "%"+s+"%", strings.TrimSpace(markaz.LatinDigits(f.Search))+"%")
 		}
 		if f.After != "" {
 			w.add("code > ?", f.After)
@@ -235,8 +235,9 @@ type UnitChange struct {
 // changeUnit loads a unit inside scope (404, then 403), lets edit change it, validates
 // the result and writes it back with an audit entry.
 func (tx *Tx) changeUnit(actor Actor, scope markaz.Scope, code, action string, edit func(u *UnitRecord) error) (*UnitRecord, error) {
-	before, err := tx.GetUnitRecord(code)
-	if err != nil {
+	// Lock the row (PostgreSQL) so two concurrent changes cannot overwrite each other.
+	before := &UnitRecord{}
+	if err := tx.Get(before, `SELECT `+unitCols+` FROM units WHERE code = ?`+tx.ForUpdate(), code); err != nil {
 		return nil, err
 	}
 	if !scope.ContainsGov(before.GovCode) {

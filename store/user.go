@@ -244,9 +244,19 @@ func (tx *Tx) SetPassword(actor Actor, u *markaz.User, hash string, mustChange b
 }
 
 // SetPreferences stores a user's language and digits.
-func (tx *Tx) SetPreferences(userID, locale, digits string) error {
-	_, err := tx.Exec(`UPDATE users SET locale = ?, digits = ?, updated_at = ? WHERE id = ?`, locale, digits, tx.Now, userID)
-	return err
+func (tx *Tx) SetPreferences(p *markaz.Principal, locale, digits string) error {
+	if p.Locale == locale && p.Digits == digits {
+		return nil
+	}
+	if _, err := tx.Exec(`UPDATE users SET locale = ?, digits = ?, updated_at = ? WHERE id = ?`, locale, digits, tx.Now, p.UserID); err != nil {
+		return err
+	}
+	type prefs struct {
+		Locale string `json:"locale"`
+		Digits string `json:"digits"`
+	}
+	return tx.Audit(ActorOf(p), "user.preferences", "user", p.UserID, userRef(p.Assignments),
+		prefs{p.Locale, p.Digits}, prefs{locale, digits})
 }
 
 // User management. Every method takes the principal acting (nil: the system itself —

@@ -155,8 +155,9 @@ func centerFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) 
 // status is either a development or a mobile status (the UI's single select).
 func centerFilter(r *http.Request, p *markaz.Principal) (store.CenterFilter, error) {
 	q := r.URL.Query()
-	f := store.CenterFilter{Scope: p.Scope(markaz.PermCentersRead), Gov: q.Get("governorate"),
-		Unit: q.Get("unit"), Kind: q.Get("kind"), DevStatus: q.Get("development_status"),
+	code := func(k string) string { return strings.TrimSpace(markaz.LatinDigits(q.Get(k))) }
+	f := store.CenterFilter{Scope: p.Scope(markaz.PermCentersRead), Gov: code("governorate"),
+		Unit: code("unit"), Kind: q.Get("kind"), DevStatus: q.Get("development_status"),
 		MobileStatus: q.Get("mobile_status"), Query: strings.TrimSpace(q.Get("q"))}
 	var v markaz.Validator
 	if f.Kind != "" {

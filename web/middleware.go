@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
@@ -89,6 +91,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					"ms", d.Milliseconds(), "user", username(ri.p))
 			}
 		}()
+		if !cleanText(r.URL.Path) || !cleanQuery(r.URL.RawQuery) {
+			s.writeError(rec, r, &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_encoding"})
+			return
+		}
 		if err := s.authenticate(r, ri); err != nil {
 			s.writeError(rec, r, err)
 			return
@@ -100,6 +106,31 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		protected.ServeHTTP(rec, r)
 	})
+}
+
+// cleanText reports whether s is valid UTF-8 without NUL bytes (PostgreSQL refuses both).
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// cleanQuery checks every decoded query key and value.
+func cleanQuery(raw string) bool {
+	if raw == "" {
+		return true
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return true // a malformed query is left to the handler's own parsing
+	}
+	for k, vs := range q {
+		if !cleanText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func username(p *markaz.Principal) string {

@@ -72,9 +72,16 @@ func (s *Server) territoryLabel(r *http.Request, a markaz.Assignment) string {
 	return label
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: a path starting with one slash, with no
+// control characters or backslashes (browsers drop a tab in "/\t/evil.com" and go off-site),
+// no scheme and no host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2000 ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next
@@ -210,7 +217,7 @@ func (s *Server) handleSwitchLang(w http.ResponseWriter, r *http.Request) error 
 	ri := info(r)
 	if ri.p != nil {
 		if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-			return tx.SetPreferences(ri.p.UserID, lang, ri.digits)
+			return tx.SetPreferences(ri.p, lang, ri.digits)
 		}); err != nil {
 			return err
 		}
@@ -243,7 +250,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.SetPreferences(p.UserID, lang, digits) }); err != nil {
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.SetPreferences(p, lang, digits) }); err != nil {
 		return err
 	}
 	s.setPrefCookies(w, lang, digits)

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +89,93 @@ func TestUISessionIdleTimeoutAndLanguage(t *testing.T) {
 		e.clock.Advance(31 * time.Minute)
 		if st, _ := e.page(c, "/settings"); st != 303 {
 			t.Fatalf("idle session still valid: %d", st)
+		}
+	})
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/centers?q=1":        "/centers?q=1",
+		"/":                   "/",
+		"":                    "/",
+		"https://evil.com":    "/",
+		"//evil.com":          "/",
+		"/\\evil.com":         "/",
+		"/\t/evil.com":        "/",
+		"/\n/evil.com":        "/",
+		"/%09/evil.com":       "/%09/evil.com", // stays a path on this site
+		"javascript:alert(1)": "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Guesses sent in parallel cannot get past the lockout: exactly five are judged wrong,
+// every later one finds the account locked, and the right password then fails too.
+func TestLockoutHoldsUnderParallelGuesses(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("target", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		const n = 12
+		codes := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := http.Post(e.srv.URL+"/api/v1/auth/token", "application/json",
+					strings.NewReader(`{"username":"target","password":"wrong-password"}`))
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[401] != 5 || count[429] != n-5 {
+			t.Fatalf("parallel guesses: %v, want 5×401 and %d×429", count, n-5)
+		}
+		if st, _ := e.call("POST", "/api/v1/auth/token", "", map[string]any{"username": "target", "password": testPassword}); st != 429 {
+			t.Fatalf("right password during lockout: %d", st)
+		}
+	})
+}
+
+// NUL bytes and invalid UTF-8 anywhere in a request are a 4xx on both engines (PostgreSQL
+// refuses them in text, which would otherwise surface as a 500).
+func TestBadEncodingIsA4xx(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("sup", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		tok := e.token("sup")
+		for _, p := range []string{"/api/v1/centers/%00", "/api/v1/centers/%FF", "/api/v1/units/%FF",
+			"/api/v1/centers?governorate=%FF", "/api/v1/program/summary?governorate=%00", "/api/v1/users?q=%FF"} {
+			if st, b := e.call("GET", p, tok, nil); st >= 500 || st < 400 {
+				t.Errorf("%s: %d %v", p, st, b["_raw"])
+			}
+		}
+		for _, body := range []string{`{"username":"a\u0000b","password":"x"}`, `{"username":"sup","password":"a\u0000b"}`} {
+			if st, b := e.call("POST", "/api/v1/auth/token", "", body); st >= 500 {
+				t.Errorf("%s: %d %v", body, st, b["_raw"])
+			}
+		}
+		for _, p := range []string{"/centers/%FF", "/territory/%FF", "/centers?governorate=%FF"} {
+			c := e.browser()
+			e.uiLogin(c, "sup")
+			if st, _ := e.page(c, p); st >= 500 {
+				t.Errorf("%s: %d", p, st)
+			}
+		}
+		c := e.browser()
+		if r := e.form(c, "/login", url.Values{"username": {"a\x00b"}, "password": {"x"}}); r.StatusCode >= 500 {
+			t.Errorf("form login with NUL: %d", r.StatusCode)
 		}
 	})
 }

@@ -254,7 +254,7 @@ func TestUsersAPIScopeListAndView(t *testing.T) {
 		if st, _ := e.call("GET", "/api/v1/users/"+markaz.NewID(), sh, nil); st != 404 {
 			t.Errorf("missing user: %d", st)
 		}
-		if st, _ := e.call("GET", "/api/v1/users/%00junk", sh, nil); st != 404 {
+		if st, _ := e.call("GET", "/api/v1/users/%00junk", sh, nil); st != 422 {
 			t.Errorf("junk id: %d", st)
 		}
 		// A user holding roles in two governorates shows each reader only its own.

@@ -1,11 +1,12 @@
 -- Foundation: reference territory, centers, users and assignments, sessions, audit chain.
+-- Codes and usernames compare byte-wise (COLLATE "C") so keyset paging orders them as SQLite does.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 
 CREATE TABLE governorates (
-    code        TEXT PRIMARY KEY,
+    code        TEXT COLLATE "C" PRIMARY KEY,
     name_ar     TEXT NOT NULL,
     name_en     TEXT NOT NULL,
     weekly_rest TEXT NOT NULL DEFAULT 'fri,sat',
@@ -15,7 +16,7 @@ CREATE TABLE governorates (
 );
 
 CREATE TABLE units (
-    code       TEXT PRIMARY KEY,
+    code       TEXT COLLATE "C" PRIMARY KEY,
     gov_code   TEXT NOT NULL REFERENCES governorates(code),
     name_ar    TEXT NOT NULL,
     name_en    TEXT NOT NULL,
@@ -30,7 +31,7 @@ CREATE INDEX units_gov ON units(gov_code, code);
 
 CREATE TABLE centers (
     id              TEXT PRIMARY KEY,
-    code            TEXT NOT NULL UNIQUE,
+    code            TEXT COLLATE "C" NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN ('fixed', 'mobile')),
     name_ar         TEXT NOT NULL,
     name_en         TEXT NOT NULL,
@@ -61,7 +62,7 @@ CREATE INDEX centers_unit ON centers(unit_code, code);
 
 CREATE TABLE users (
     id                   TEXT PRIMARY KEY,
-    username             TEXT NOT NULL UNIQUE,
+    username             TEXT COLLATE "C" NOT NULL UNIQUE,
     full_name            TEXT NOT NULL,
     email                TEXT NOT NULL DEFAULT '',
     mobile               TEXT NOT NULL DEFAULT '',
