@@ -27,10 +27,12 @@ const (
 // Levels lists the territory levels, from the widest to the narrowest.
 var Levels = []string{LevelNation, LevelGovernorate, LevelUnit, LevelCenter}
 
-// Roles lists every role in display order.
-var Roles = []string{RoleAdmin, RoleMinistry, RoleSupervisor, RoleCenterManager, RoleClerk,
-	RoleBackOffice, RoleHead, RoleInspector, RoleFinance, RoleTrainer, RoleSupport,
-	RoleBacklogOperator, RoleCitizen}
+// Roles lists every role in display order: staff from the narrowest territory and
+// power to the widest, so that a select never starts on the most powerful one, then
+// citizens.
+var Roles = []string{RoleClerk, RoleCenterManager, RoleBackOffice, RoleBacklogOperator, RoleHead,
+	RoleFinance, RoleTrainer, RoleInspector, RoleSupervisor, RoleSupport, RoleMinistry, RoleAdmin,
+	RoleCitizen}
 
 // Permissions. A principal's scope for a permission is the union of the territories of
 // its active assignments whose role carries it.
@@ -248,6 +250,24 @@ func (p *Principal) CanRevoke(a Assignment) bool {
 		}
 	}
 	return false
+}
+
+// GrantProblem says why the principal may not give assignment a (filled as for
+// CanGrant), as the field to blame and a code; both empty when it may. The role is
+// blamed ("cannot_grant") only when the principal may grant it nowhere; a territory
+// outside the granter's is blamed on the territory's field (TerritoryField, code
+// "outside_scope"); a grant that would outlast the granter's own on "ends_on"
+// ("grant_outlasts").
+func (p *Principal) GrantProblem(a Assignment) (field, code string) {
+	switch {
+	case p.CanGrant(a):
+		return "", ""
+	case !slices.Contains(p.GrantableRoles(), a.Role):
+		return "role", "cannot_grant"
+	case !p.CanRevoke(a):
+		return TerritoryField(a.Level), "outside_scope"
+	}
+	return "ends_on", "grant_outlasts"
 }
 
 // GrantableRoles lists, in display order, the roles the principal may grant somewhere.

@@ -127,6 +127,20 @@ type AssignmentInput struct {
 // problems under one field, "territory".
 var TerritoryFields = []string{"governorate", "unit", "center_id"}
 
+// TerritoryField names the input field that gives the territory at a level: the
+// level itself for the nation, which needs no code.
+func TerritoryField(level string) string {
+	switch level {
+	case LevelGovernorate:
+		return "governorate"
+	case LevelUnit:
+		return "unit"
+	case LevelCenter:
+		return "center_id"
+	}
+	return "level"
+}
+
 // PlaceCode puts one territory code (a governorate code, a district/city code GG-NNN or
 // a center code, by level) in the field the level reads.
 func (in *AssignmentInput) PlaceCode(code string) {

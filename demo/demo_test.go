@@ -38,7 +38,8 @@ func TestEnsureLoadsTheSeed(t *testing.T) {
 		if want := (store.FixedCounts{Total: 341, Developed: 318, UnderDevelopment: 23}); sum.Fixed != want {
 			t.Errorf("fixed = %+v, want %+v", sum.Fixed, want)
 		}
-		if want := (store.MobileCounts{Total: 50, Operating: 37, PendingDelivery: 13}); sum.Mobile != want {
+		// The test clock says March 2026: the units due in FY 2023–2024 are overdue.
+		if want := (store.MobileCounts{Total: 50, Operating: 37, PendingDelivery: 13, OverdueDelivery: 13}); sum.Mobile != want {
 			t.Errorf("mobile = %+v, want %+v", sum.Mobile, want)
 		}
 		if len(sum.ByGovernorate) != 27 {
@@ -53,8 +54,9 @@ func TestEnsureLoadsTheSeed(t *testing.T) {
 		before, during := 0, 0
 		for _, y := range sum.ByFiscalYear {
 			switch {
-			case y.FiscalYear < 2016 || y.FiscalYear > 2022:
+			case y.FiscalYear < 2016 || y.FiscalYear > 2022 && y.Developed+y.Delivered > 0:
 				t.Errorf("developed or delivered in FY %d", y.FiscalYear)
+			case y.FiscalYear > 2022: // the years since, up to the current one, are listed with zeros
 			case y.FiscalYear == 2022:
 				during = y.Developed
 			default:
@@ -64,7 +66,7 @@ func TestEnsureLoadsTheSeed(t *testing.T) {
 		if before != 305 || during != 13 {
 			t.Errorf("developed before FY 2022 = %d, during = %d", before, during)
 		}
-		if want := []store.MobileDue{{FiscalYear: 2023, Label: "2023–2024", PendingDelivery: 13}}; !reflect.DeepEqual(sum.MobileDueByFiscalYear, want) {
+		if want := []store.MobileDue{{FiscalYear: 2023, Label: "2023–2024", PendingDelivery: 13, Overdue: true}}; !reflect.DeepEqual(sum.MobileDueByFiscalYear, want) {
 			t.Errorf("due = %+v", sum.MobileDueByFiscalYear)
 		}
 		checkUsers(t, db)

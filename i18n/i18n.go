@@ -114,21 +114,25 @@ func Dir(lang string) string {
 	return "ltr"
 }
 
-// Digits maps Latin digits in s to Arabic-Indic when digits is "arab".
+// Digits maps Latin digits in s to Arabic-Indic when digits is "arab"; a comma or point
+// between two digits becomes the Arabic thousands or decimal separator, and a percent
+// sign after a digit the Arabic one. Other punctuation in text is left alone.
 func Digits(s, digits string) string {
 	if digits != "arab" {
 		return s
 	}
+	rs := []rune(s)
+	isDigit := func(i int) bool { return i >= 0 && i < len(rs) && rs[i] >= '0' && rs[i] <= '9' }
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range rs {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune('٠' + (r - '0'))
-		case r == ',':
+		case r == ',' && isDigit(i-1) && isDigit(i+1):
 			b.WriteRune('٬')
-		case r == '.':
+		case r == '.' && isDigit(i-1) && isDigit(i+1):
 			b.WriteRune('٫')
-		case r == '%':
+		case r == '%' && isDigit(i-1):
 			b.WriteRune('٪')
 		default:
 			b.WriteRune(r)

@@ -74,6 +74,17 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("Int(%d, %s) = %q, want %q", c.n, c.digits, got, c.want)
 		}
 	}
+	for in, want := range map[string]string{
+		"E.g. 2023, for FY 2023–2024.": "E.g. ٢٠٢٣, for FY ٢٠٢٣–٢٠٢٤.",
+		"30.5":                         "٣٠٫٥",
+		"1,234":                        "١٬٢٣٤",
+		"50%":                          "٥٠٪",
+		"Must be a number.":            "Must be a number.",
+	} {
+		if got := Digits(in, "arab"); got != want {
+			t.Errorf("Digits(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if FromAcceptLanguage("en-US,en;q=0.9") != "en" || FromAcceptLanguage("ar-EG") != "ar" || FromAcceptLanguage("fr") != "" {
 		t.Error("Accept-Language")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"markaz"
 )
@@ -219,4 +220,49 @@ func clampLimit(n int) int {
 		return 200
 	}
 	return n
+}
+
+// AuditRecord is what people call a record the audit log is about: a center's code and
+// names, a user's username (in Code) and full name, a district/city's code and names.
+type AuditRecord struct {
+	Entity string `db:"entity"`
+	ID     string `db:"id"`
+	Code   string `db:"code"`
+	NameAr string `db:"name_ar"`
+	NameEn string `db:"name_en"`
+	Gov    string `db:"gov_code"`
+}
+
+// auditRecordSources maps an entity kind to the SELECT that labels its records by id.
+var auditRecordSources = map[string]string{
+	"center": `SELECT 'center' AS entity, id, code, name_ar, name_en, gov_code FROM centers WHERE id IN `,
+	"unit":   `SELECT 'unit' AS entity, code AS id, code, name_ar, name_en, gov_code FROM units WHERE code IN `,
+	"user":   `SELECT 'user' AS entity, id, username AS code, full_name AS name_ar, full_name AS name_en, '' AS gov_code FROM users WHERE id IN `,
+}
+
+// AuditRecords labels the records named by ids (entity kind → record ids) in one query,
+// keyed "entity/id". Kinds it cannot label and records that do not exist are left out.
+func (db *DB) AuditRecords(ctx context.Context, ids map[string][]string) (map[string]AuditRecord, error) {
+	var parts []string
+	var args []any
+	for _, kind := range []string{"center", "unit", "user"} {
+		list := ids[kind]
+		if len(list) == 0 {
+			continue
+		}
+		parts = append(parts, auditRecordSources[kind]+"("+strings.TrimSuffix(strings.Repeat("?,", len(list)), ",")+")")
+		for _, id := range list {
+			args = append(args, id)
+		}
+	}
+	out := map[string]AuditRecord{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	var recs []AuditRecord
+	err := db.Read(ctx, func(tx *Tx) error { return tx.Select(&recs, strings.Join(parts, " UNION ALL "), args...) })
+	for _, r := range recs {
+		out[r.Entity+"/"+r.ID] = r
+	}
+	return out, err
 }

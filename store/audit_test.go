@@ -175,3 +175,26 @@ func TestListAuditScopeFiltersAndPaging(t *testing.T) {
 		}
 	})
 }
+
+// AuditRecords labels centers, units and users in one query and skips what it cannot.
+func TestAuditRecordsLabels(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		ctx := context.Background()
+		u := &markaz.User{Username: "labelled", FullName: "Labelled User"}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.InsertUser(store.Actor{}, u) }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.AuditRecords(ctx, map[string][]string{
+			"unit": {"13-002", "99-999"}, "user": {u.ID}, "center": {"no-such-center"}, "widget": {"w1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got["unit/13-002"].NameAr != "بلبيس" || got["unit/13-002"].Gov != "13" || got["unit/13-002"].Code != "13-002" ||
+			got["user/"+u.ID].Code != "labelled" {
+			t.Fatalf("labels: %+v", got)
+		}
+		if none, err := db.AuditRecords(ctx, nil); err != nil || len(none) != 0 {
+			t.Fatalf("nothing asked: %v %v", none, err)
+		}
+	})
+}

@@ -31,7 +31,7 @@ type CenterRow struct {
 }
 
 // CenterFilter selects centers for a list. Scope is where the reader may look; the
-// other fields narrow it. Rows come in code order, after the code After.
+// other fields narrow it. Rows come by governorate, then code, after the key After.
 type CenterFilter struct {
 	Scope          markaz.Scope
 	Gov            string
@@ -39,53 +39,84 @@ type CenterFilter struct {
 	Kind           string
 	DevStatus      string
 	MobileStatus   string
-	Query          string // matched against code and names, Arabic-folded
+	Query          string // each word matched against the code and names of the center, its district/city and governorate, Arabic-folded
 	IncludeRetired bool
-	After          string
+	After          *CenterKey
 	Limit          int
 }
 
-// Centers lists one page of the centers f selects, and the code to continue after
-// ("" on the last page). A governorate or district/city filter that does not exist is a
-// field error; one that lies wholly outside the scope is forbidden.
-func (db *DB) Centers(ctx context.Context, f CenterFilter) (rows []CenterRow, next string, err error) {
+// CenterKey is a center's place in list order: its governorate, then its code.
+type CenterKey struct{ Gov, Code string }
+
+// CenterList is one page of a center list: its rows, how many centers match in all,
+// and the key to continue after (nil on the last page).
+type CenterList struct {
+	Rows  []CenterRow
+	Total int
+	Next  *CenterKey
+}
+
+// centerGovFold folds a governorate's names in SQL as markaz.NormalizeSearch folds the
+// query (alef forms, ta marbuta, alef maqsura, Latin case). Governorates come from the
+// reference data and are never renamed, so they carry no stored search key.
+const centerGovFold = `LOWER(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(g.name_ar || ' ' || g.name_en,
+	'أ', 'ا'), 'إ', 'ا'), 'آ', 'ا'), 'ٱ', 'ا'), 'ة', 'ه'), 'ى', 'ي'))`
+
+// Centers lists one page of the centers f selects. A governorate or district/city
+// filter that does not exist is a field error; one that lies wholly outside the scope
+// is forbidden.
+func (db *DB) Centers(ctx context.Context, f CenterFilter) (CenterList, error) {
 	if f.Limit < 1 {
 		f.Limit = 50
 	}
-	err = db.Read(ctx, func(tx *Tx) error {
+	var out CenterList
+	err := db.Read(ctx, func(tx *Tx) error {
 		if err := tx.checkCenterFilter(f); err != nil {
 			return err
 		}
-		var w where
-		w.scope(f.Scope, "c.gov_code", "c.unit_code", "c.id")
-		for _, eq := range []struct{ col, val string }{{"c.gov_code", f.Gov}, {"c.unit_code", f.Unit},
-			{"c.kind", f.Kind}, {"c.dev_status", f.DevStatus}, {"c.mobile_status", f.MobileStatus}} {
-			if eq.val != "" {
-				w.add(eq.col+" = ?", eq.val)
-			}
+		w := centerWhere(f)
+		if err := tx.Get(&out.Total, `SELECT COUNT(*) FROM centers c JOIN governorates g ON g.code = c.gov_code
+			JOIN units u ON u.code = c.unit_code`+w.String(), w.args...); err != nil {
+			return err
 		}
-		for _, word := range strings.Fields(markaz.NormalizeSearch(f.Query)) {
-			w.add(`c.search_key LIKE ? ESCAPE '\'`, "%"+centerLikeEscaper.Replace(word)+"%")
+		if f.After != nil {
+			w.add("(c.gov_code > ? OR c.gov_code = ? AND c.code > ?)", f.After.Gov, f.After.Gov, f.After.Code)
 		}
-		if !f.IncludeRetired {
-			w.add("c.retired_on IS NULL")
-		}
-		if f.After != "" {
-			w.add("c.code > ?", f.After)
-		}
-		return tx.Select(&rows, centerRowSelect+w.String()+" ORDER BY c.code LIMIT ?", append(w.args, f.Limit+1)...)
+		return tx.Select(&out.Rows, centerRowSelect+w.String()+" ORDER BY c.gov_code, c.code LIMIT ?", append(w.args, f.Limit+1)...)
 	})
 	if err != nil {
-		return nil, "", err
+		return CenterList{}, err
 	}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		next = rows[f.Limit-1].Code
+	if len(out.Rows) > f.Limit {
+		out.Rows = out.Rows[:f.Limit]
+		last := out.Rows[f.Limit-1]
+		out.Next = &CenterKey{Gov: last.GovCode, Code: last.Code}
 	}
-	if rows == nil {
-		rows = []CenterRow{}
+	if out.Rows == nil {
+		out.Rows = []CenterRow{}
 	}
-	return rows, next, nil
+	return out, nil
+}
+
+// centerWhere is the condition of a center list, without its paging.
+func centerWhere(f CenterFilter) *where {
+	var w where
+	w.scope(f.Scope, "c.gov_code", "c.unit_code", "c.id")
+	for _, eq := range []struct{ col, val string }{{"c.gov_code", f.Gov}, {"c.unit_code", f.Unit},
+		{"c.kind", f.Kind}, {"c.dev_status", f.DevStatus}, {"c.mobile_status", f.MobileStatus}} {
+		if eq.val != "" {
+			w.add(eq.col+" = ?", eq.val)
+		}
+	}
+	for _, word := range strings.Fields(markaz.NormalizeSearch(f.Query)) {
+		like := "%" + centerLikeEscaper.Replace(word) + "%"
+		w.add(`(c.search_key LIKE ? ESCAPE '\' OR u.search_key LIKE ? ESCAPE '\' OR `+centerGovFold+` LIKE ? ESCAPE '\')`,
+			like, like, like)
+	}
+	if !f.IncludeRetired {
+		w.add("c.retired_on IS NULL")
+	}
+	return &w
 }
 
 var centerLikeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -204,10 +235,12 @@ func (tx *Tx) findCenter(idOrCode string) (*CenterRow, error) {
 }
 
 // CreateCenter validates a new center, checks that its district/city lies inside the
-// writer's scope s and that its code is free, stores it and audits it.
-func (tx *Tx) CreateCenter(actor Actor, s markaz.Scope, c *markaz.Center) (*CenterRow, error) {
+// writer's scope s and that its code is free, stores it and audits it. input (nil for
+// none) holds the problems already found reading the request; they are reported
+// together with the center's own, and any of them stops the change.
+func (tx *Tx) CreateCenter(actor Actor, s markaz.Scope, c *markaz.Center, input *markaz.Validator) (*CenterRow, error) {
 	c.ID, c.RetiredOn, c.RetireReason = "", markaz.Date{}, ""
-	if err := tx.checkCenter(s, c); err != nil {
+	if err := tx.checkCenter(s, c, input); err != nil {
 		return nil, err
 	}
 	if err := tx.insertCenter(actor, c); err != nil {
@@ -219,16 +252,18 @@ func (tx *Tx) CreateCenter(actor Actor, s markaz.Scope, c *markaz.Center) (*Cent
 // UpdateCenter replaces the editable fields of the center id with those of c, whose
 // Version must be the one stored (else a stale conflict). Both the old and the new
 // territory must lie inside the writer's scope s; a retired center cannot change.
-func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Center) (*CenterRow, error) {
-	if c.Version < 1 {
-		return nil, centerFieldErr("version", "required")
+// input is as for CreateCenter.
+func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Center, input *markaz.Validator) (*CenterRow, error) {
+	v := centerInput(input)
+	if c.Version < 1 && !v.Has("version") {
+		v.Add("version", "required", nil)
 	}
-	old, err := tx.writableCenter(s, id, c.Version)
+	old, err := tx.writableCenter(s, id, c.Version) // no version: reported with the rest
 	if err != nil {
 		return nil, err
 	}
 	c.ID, c.CreatedAt, c.RetiredOn, c.RetireReason = old.ID, old.CreatedAt, markaz.Date{}, ""
-	if err := tx.checkCenter(s, c); err != nil {
+	if err := tx.checkCenter(s, c, v); err != nil {
 		return nil, err
 	}
 	c.Version, c.UpdatedAt = old.Version+1, tx.Now
@@ -258,14 +293,19 @@ func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Cen
 }
 
 // RetireCenter takes the center id out of service on day on (today when zero) for
-// reason, if it lies inside the writer's scope s, and audits it.
-func (tx *Tx) RetireCenter(actor Actor, s markaz.Scope, id string, on markaz.Date, reason string) (*CenterRow, error) {
+// reason, if it lies inside the writer's scope s, and audits it. input is as for
+// CreateCenter.
+func (tx *Tx) RetireCenter(actor Actor, s markaz.Scope, id string, on markaz.Date, reason string, input *markaz.Validator) (*CenterRow, error) {
 	old, err := tx.writableCenter(s, id, 0)
 	if err != nil {
 		return nil, err
 	}
+	v := centerInput(input)
 	c := old.Center
-	if err := c.Retire(on, reason, tx.Today()); err != nil {
+	if err := v.Merge(c.Retire(on, reason, tx.Today()), nil); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	c.Version, c.UpdatedAt = old.Version+1, tx.Now
@@ -311,53 +351,43 @@ func centerStaleIfNone(res interface{ RowsAffected() (int64, error) }, err error
 }
 
 // checkCenter validates c and places it in its district/city, reporting every field
-// problem at once; a district/city outside scope s is forbidden whatever else is wrong.
-// A mobile unit may not be given the retired status here: RetireCenter does that.
-func (tx *Tx) checkCenter(s markaz.Scope, c *markaz.Center) error {
-	var fields []markaz.FieldError
-	collect := func(err error) error {
-		if err == nil {
-			return nil
-		}
-		if e, ok := err.(*markaz.Error); ok && e.Code == markaz.EInvalid {
-			fields = append(fields, e.Fields...)
-			return nil
-		}
-		return err
-	}
-	if err := collect(c.Validate(tx.Today())); err != nil {
-		return err
-	}
-	if c.Kind == markaz.KindMobile && c.MobileStatus == markaz.MobileRetired && c.RetiredOn.IsZero() {
+// problem at once, input's among them; a district/city outside scope s is forbidden
+// whatever else is wrong. A mobile unit may not be given the retired status here:
+// RetireCenter does that.
+func (tx *Tx) checkCenter(s markaz.Scope, c *markaz.Center, input *markaz.Validator) error {
+	v := centerInput(input)
+	c.Check(v, tx.Today())
+	if c.Kind == markaz.KindMobile && c.MobileStatus == markaz.MobileRetired && c.RetiredOn.IsZero() && !v.Has("mobile_status") {
 		// In the registry a unit leaves service by being retired, with a date and reason.
-		fields = append(fields, markaz.FieldError{Field: "mobile_status", Code: "retire_instead"})
+		v.Add("mobile_status", "retire_instead", nil)
 	}
 	if c.UnitCode != "" {
 		perr := tx.placeCenter(c)
 		if perr == nil && !s.Contains(markaz.Ref{Gov: c.GovCode, Unit: c.UnitCode}) {
 			return markaz.ErrForbidden
 		}
-		if err := collect(perr); err != nil {
+		if err := v.Merge(perr, nil); err != nil {
 			return err
 		}
 	}
-	if !centerHasField(fields, "code") {
+	if !v.Has("code") {
 		var n int
 		if err := tx.Get(&n, `SELECT COUNT(*) FROM centers WHERE code = ? AND id <> ?`, c.Code, c.ID); err != nil {
 			return err
 		}
 		if n > 0 {
-			fields = append(fields, markaz.FieldError{Field: "code", Code: "taken"})
+			v.Add("code", "taken", nil)
 		}
 	}
-	if len(fields) > 0 {
-		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid", Fields: fields}
-	}
-	return nil
+	return v.Err()
 }
 
-func centerHasField(fs []markaz.FieldError, field string) bool {
-	return slices.ContainsFunc(fs, func(f markaz.FieldError) bool { return f.Field == field })
+// centerInput is the validator a change collects its problems in: the caller's, or a new one.
+func centerInput(input *markaz.Validator) *markaz.Validator {
+	if input == nil {
+		return &markaz.Validator{}
+	}
+	return input
 }
 
 // InsertCenter stores a validated center after checking its district/city exists and

@@ -27,7 +27,7 @@ func createCenter(t *testing.T, db *store.DB, s markaz.Scope, c *markaz.Center) 
 	var row *store.CenterRow
 	err := db.Write(context.Background(), func(tx *store.Tx) error {
 		var err error
-		row, err = tx.CreateCenter(admin, s, c)
+		row, err = tx.CreateCenter(admin, s, c, nil)
 		return err
 	})
 	return row, err
@@ -65,25 +65,28 @@ func TestCenterListPagingSearchAndScope(t *testing.T) {
 		// Paging through the governorate's seven centers two at a time: in code order, no
 		// duplicates, no gaps, and only governorate 13.
 		var got []string
-		after := ""
+		var after *store.CenterKey
 		for pages := 0; ; pages++ {
-			rows, next, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Limit: 2, After: after})
+			list, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Limit: 2, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, r := range rows {
+			if list.Total != 7 {
+				t.Errorf("page %d: total %d, want 7", pages, list.Total)
+			}
+			for _, r := range list.Rows {
 				got = append(got, r.Code)
 				if r.GovCode != "13" || r.GovNameEn != "Sharqia" || r.UnitNameAr == "" {
 					t.Fatalf("row outside scope or without names: %+v", r)
 				}
 			}
-			if next == "" {
+			if list.Next == nil {
 				break
 			}
 			if pages > 5 {
 				t.Fatal("paging does not end")
 			}
-			after = next
+			after = list.Next
 		}
 		if fmt.Sprint(got) != "[SH-001 SH-002 SH-003 SH-004 SH-005 SH-006 SH-007]" {
 			t.Fatalf("pages: %v", got)
@@ -91,39 +94,78 @@ func TestCenterListPagingSearchAndScope(t *testing.T) {
 
 		// Search folds alef forms, ta marbuta and Arabic-Indic digits.
 		for q, want := range map[string]int{"الاسكندريه": 1, "إسكندرية": 1, "ca-٠٠١": 1, "الشرقيه ٣": 1, "sh": 7, "center ca": 1, "غير موجود": 0} {
-			rows, _, err := db.Centers(ctx, store.CenterFilter{Scope: nation, Query: q, Limit: 50})
+			rows, err := centerRows(db, store.CenterFilter{Scope: nation, Query: q, Limit: 50})
 			if err != nil || len(rows) != want {
 				t.Errorf("q=%q: %d rows (want %d), %v", q, len(rows), want, err)
 			}
 		}
-		if rows, _, _ := db.Centers(ctx, store.CenterFilter{Scope: sharq, Query: "الاسكندريه", Limit: 50}); len(rows) != 0 {
+		if rows, _ := centerRows(db, store.CenterFilter{Scope: sharq, Query: "الاسكندريه", Limit: 50}); len(rows) != 0 {
 			t.Error("search leaks a center outside the scope")
 		}
+		// The names of the governorate and of the district/city match too, folded or in
+		// English, alone or with a word of the center's own.
+		for q, want := range map[string]string{
+			"الشرقية": "[SH-001 SH-002 SH-003 SH-004 SH-005 SH-006 SH-007]", "SHARQIA": "[SH-001 SH-002 SH-003 SH-004 SH-005 SH-006 SH-007]",
+			"القاهره": "[CA-001 CA-M01]", "الزقازيق": "[SH-001]", "zagazig": "[SH-001]", "ابو": "[SH-004 SH-005]",
+			"أبو كبير": "[SH-005]", "الزاويه الحمراء": "[CA-M01]", "cairo mobile": "[CA-M01]", "بلبيس الشرقيه": "[SH-002]",
+			"zagazig cairo": "[]", "50%": "[]",
+		} {
+			rows, err := centerRows(db, store.CenterFilter{Scope: nation, Query: q, Limit: 50})
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Code)
+			}
+			if err != nil || fmt.Sprint(got) != want && !(want == "[]" && got == nil) {
+				t.Errorf("q=%q: %v (want %s), %v", q, got, want, err)
+			}
+		}
+		if list, err := db.Centers(ctx, store.CenterFilter{Scope: nation, Query: "الشرقية", Limit: 3}); err != nil || list.Total != 7 || len(list.Rows) != 3 {
+			t.Errorf("total of a search: %d rows of %d, %v", len(list.Rows), list.Total, err)
+		}
+		// The list runs by governorate, then code, and pages on both.
+		mustCreate(t, db, fixedCenter("ZZ-001", "01-003", "مركز حدائق القبة"))
+		var order []string
+		after = nil
+		for pages := 0; pages < 10; pages++ {
+			list, err := db.Centers(ctx, store.CenterFilter{Scope: nation, Limit: 2, After: after})
+			if err != nil || list.Total != 10 {
+				t.Fatalf("nation page %d: %v total %d", pages, err, list.Total)
+			}
+			for _, r := range list.Rows {
+				order = append(order, r.Code)
+			}
+			if after = list.Next; after == nil {
+				break
+			}
+		}
+		if fmt.Sprint(order) != "[CA-001 CA-M01 ZZ-001 SH-001 SH-002 SH-003 SH-004 SH-005 SH-006 SH-007]" {
+			t.Errorf("order: %v", order)
+		}
 		// Filters.
-		if rows, _, _ := db.Centers(ctx, store.CenterFilter{Scope: nation, Kind: markaz.KindMobile, Limit: 50}); len(rows) != 1 || rows[0].Code != "CA-M01" {
+		if rows, _ := centerRows(db, store.CenterFilter{Scope: nation, Kind: markaz.KindMobile, Limit: 50}); len(rows) != 1 || rows[0].Code != "CA-M01" {
 			t.Errorf("kind filter: %v", rows)
 		}
-		if rows, _, _ := db.Centers(ctx, store.CenterFilter{Scope: nation, Unit: "13-004", Limit: 50}); len(rows) != 1 {
+		if rows, _ := centerRows(db, store.CenterFilter{Scope: nation, Unit: "13-004", Limit: 50}); len(rows) != 1 {
 			t.Errorf("unit filter: %v", rows)
 		}
 		// Territory filters: unknown is a field error, outside the scope forbidden, a
 		// district user may filter on their governorate.
-		if _, _, err := db.Centers(ctx, store.CenterFilter{Scope: nation, Gov: "99", Limit: 5}); fieldCodes(err)["governorate"] != "unknown_governorate" {
+		if _, err := db.Centers(ctx, store.CenterFilter{Scope: nation, Gov: "99", Limit: 5}); fieldCodes(err)["governorate"] != "unknown_governorate" {
 			t.Errorf("unknown governorate: %v", err)
 		}
-		if _, _, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Gov: "01", Limit: 5}); markaz.ErrorCode(err) != markaz.EForbidden {
+		if _, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Gov: "01", Limit: 5}); markaz.ErrorCode(err) != markaz.EForbidden {
 			t.Errorf("foreign governorate: %v", err)
 		}
-		if _, _, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Unit: "01-001", Limit: 5}); markaz.ErrorCode(err) != markaz.EForbidden {
+		if _, err := db.Centers(ctx, store.CenterFilter{Scope: sharq, Unit: "01-001", Limit: 5}); markaz.ErrorCode(err) != markaz.EForbidden {
 			t.Errorf("foreign unit: %v", err)
 		}
 		district := markaz.Scope{Units: []string{"13-002"}}
-		if rows, _, err := db.Centers(ctx, store.CenterFilter{Scope: district, Gov: "13", Limit: 50}); err != nil || len(rows) != 1 {
+		if rows, err := centerRows(db, store.CenterFilter{Scope: district, Gov: "13", Limit: 50}); err != nil || len(rows) != 1 {
 			t.Errorf("district user on own governorate: %v %v", rows, err)
 		}
 		// A center-level scope reaches the center, its unit and governorate, nothing else.
 		own := markaz.Scope{Centers: []string{alex.ID}}
-		if rows, _, err := db.Centers(ctx, store.CenterFilter{Scope: own, Gov: "01", Limit: 50}); err != nil || len(rows) != 1 {
+		if rows, err := centerRows(db, store.CenterFilter{Scope: own, Gov: "01", Limit: 50}); err != nil || len(rows) != 1 {
 			t.Errorf("center user: %v %v", rows, err)
 		}
 		units, err := db.ScopeUnits(ctx, own)
@@ -167,7 +209,7 @@ func TestCenterWriteRules(t *testing.T) {
 			var out *store.CenterRow
 			err := db.Write(ctx, func(tx *store.Tx) error {
 				var err error
-				out, err = tx.UpdateCenter(admin, s, id, c)
+				out, err = tx.UpdateCenter(admin, s, id, c, nil)
 				return err
 			})
 			return out, err
@@ -197,13 +239,23 @@ func TestCenterWriteRules(t *testing.T) {
 			var out *store.CenterRow
 			err := db.Write(ctx, func(tx *store.Tx) error {
 				var err error
-				out, err = tx.RetireCenter(admin, sharq, id, markaz.Date{}, reason)
+				out, err = tx.RetireCenter(admin, sharq, id, markaz.Date{}, reason, nil)
 				return err
 			})
 			return out, err
 		}
 		if _, err := retire(row.ID, " "); fieldCodes(err)["reason"] != "required" {
 			t.Errorf("retire without reason: %v", err)
+		}
+		// Not before the day it was recorded; problems found reading the request come along.
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			var input markaz.Validator
+			input.Add("confirm", "confirm_retire", nil)
+			_, err := tx.RetireCenter(admin, sharq, row.ID, markaz.Date{Y: 2026, M: 3, D: 14}, "", &input)
+			return err
+		})
+		if f := fieldCodes(err); f["retired_on"] != "retired_before_created" || f["reason"] != "required" || f["confirm"] != "confirm_retire" {
+			t.Errorf("retire before creation: %v", err)
 		}
 		mob := mustCreate(t, db, &markaz.Center{Code: "SH-M01", Kind: markaz.KindMobile, NameAr: "وحدة", NameEn: "Unit",
 			UnitCode: "13-003", MobileStatus: markaz.MobileOperating, DeliveredOn: markaz.Date{Y: 2023, M: 1, D: 5}})
@@ -220,10 +272,10 @@ func TestCenterWriteRules(t *testing.T) {
 			t.Errorf("retire twice: %v", err)
 		}
 		// Retired centers leave the list unless asked for.
-		if rows, _, _ := db.Centers(ctx, store.CenterFilter{Scope: nation, Limit: 10}); len(rows) != 1 {
+		if rows, _ := centerRows(db, store.CenterFilter{Scope: nation, Limit: 10}); len(rows) != 1 {
 			t.Errorf("list hides retired: %d", len(rows))
 		}
-		if rows, _, _ := db.Centers(ctx, store.CenterFilter{Scope: nation, IncludeRetired: true, Limit: 10}); len(rows) != 2 {
+		if rows, _ := centerRows(db, store.CenterFilter{Scope: nation, IncludeRetired: true, Limit: 10}); len(rows) != 2 {
 			t.Errorf("list with retired: %d", len(rows))
 		}
 
@@ -244,3 +296,9 @@ func TestCenterWriteRules(t *testing.T) {
 }
 
 func storetestToday() markaz.Date { return markaz.DateOf(storetest.Epoch) }
+
+// centerRows lists the rows of the first page f selects.
+func centerRows(db *store.DB, f store.CenterFilter) ([]store.CenterRow, error) {
+	list, err := db.Centers(context.Background(), f)
+	return list.Rows, err
+}

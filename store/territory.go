@@ -216,6 +216,9 @@ func (tx *Tx) InsertUnit(actor Actor, scope markaz.Scope, u *markaz.Unit) (*Unit
 	if next > 999 {
 		return nil, &markaz.Error{Code: markaz.EConflict, Key: "territory.codes_exhausted"}
 	}
+	if err := tx.checkUnitNames(u, ""); err != nil {
+		return nil, err
+	}
 	u.Code = fmt.Sprintf("%s-%03d", gov, next)
 	if _, err := tx.Exec(`INSERT INTO units (code, gov_code, name_ar, name_en, unit_type, search_key, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.Code, gov, u.NameAr, u.NameEn, u.Type, searchKey(u.NameAr, u.NameEn), tx.Now, tx.Now); err != nil {
@@ -223,6 +226,29 @@ func (tx *Tx) InsertUnit(actor Actor, scope markaz.Scope, u *markaz.Unit) (*Unit
 	}
 	rec := &UnitRecord{Unit: *u}
 	return rec, tx.Audit(actor, "unit.create", "unit", u.Code, unitRef(rec), nil, rec)
+}
+
+// checkUnitNames refuses a unit in use whose Arabic or English name, folded as search
+// keys are, is already the name of another unit in use of the same type in its
+// governorate (except, the unit itself when renaming). The type counts because a
+// district and its capital city legitimately share a name (Damietta, Minya).
+func (tx *Tx) checkUnitNames(u *markaz.Unit, except string) error {
+	var others []markaz.Unit
+	if err := tx.Select(&others, `SELECT code, gov_code, name_ar, name_en, unit_type, retired_on FROM units
+		WHERE gov_code = ? AND unit_type = ? AND retired_on IS NULL AND code <> ?`, u.GovCode, u.Type, except); err != nil {
+		return err
+	}
+	ar, en := markaz.NormalizeSearch(u.NameAr), markaz.NormalizeSearch(u.NameEn)
+	var v markaz.Validator
+	for _, o := range others {
+		if ar != "" && !v.Has("name_ar") && markaz.NormalizeSearch(o.NameAr) == ar {
+			v.Add("name_ar", "unit_name_taken", nil)
+		}
+		if en != "" && !v.Has("name_en") && markaz.NormalizeSearch(o.NameEn) == en {
+			v.Add("name_en", "unit_name_taken", nil)
+		}
+	}
+	return v.Err()
 }
 
 // UnitChange is a rename: nil fields stay as they are.
@@ -249,6 +275,16 @@ func (tx *Tx) changeUnit(actor Actor, scope markaz.Scope, code, action string, e
 	}
 	if err := after.Validate(); err != nil {
 		return nil, err
+	}
+	if after.RetiredOn.IsZero() {
+		// Lock the governorate as InsertUnit does, so two renames cannot both take a name.
+		var gov string
+		if err := tx.Get(&gov, `SELECT code FROM governorates WHERE code = ?`+tx.ForUpdate(), after.GovCode); err != nil {
+			return nil, err
+		}
+		if err := tx.checkUnitNames(&after.Unit, code); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.Exec(`UPDATE units SET name_ar = ?, name_en = ?, unit_type = ?, search_key = ?, retired_on = ?,
 		retire_reason = ?, updated_at = ? WHERE code = ?`, after.NameAr, after.NameEn, after.Type,

@@ -270,3 +270,81 @@ func hasField(err error, field string) bool {
 	}
 	return false
 }
+
+// A unit in use may not share its Arabic or English name (folded as search keys are)
+// with another unit in use of the same type in its governorate: neither when added, nor
+// renamed, nor put back in use.
+func TestUnitNamesUniqueInGovernorate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		ctx := context.Background()
+		admin := store.Actor{UserID: "u1", Username: "admin"}
+		write := func(fn func(tx *store.Tx) (*store.UnitRecord, error)) (*store.UnitRecord, error) {
+			var rec *store.UnitRecord
+			err := db.Write(ctx, func(tx *store.Tx) error {
+				var err error
+				rec, err = fn(tx)
+				return err
+			})
+			return rec, err
+		}
+		add := func(u markaz.Unit) (*store.UnitRecord, error) {
+			return write(func(tx *store.Tx) (*store.UnitRecord, error) { return tx.InsertUnit(admin, national, &u) })
+		}
+		// 13-002 is the markaz بلبيس / Belbeis.
+		for _, c := range []struct {
+			u      markaz.Unit
+			fields []string
+		}{
+			{markaz.Unit{GovCode: "13", NameAr: "بلبيس", NameEn: "Other", Type: "markaz"}, []string{"name_ar"}},
+			{markaz.Unit{GovCode: "13", NameAr: "بِلْبيس", NameEn: "Other", Type: "markaz"}, []string{"name_ar"}},
+			{markaz.Unit{GovCode: "13", NameAr: "أخرى", NameEn: "  BELBEIS ", Type: "markaz"}, []string{"name_en"}},
+			{markaz.Unit{GovCode: "13", NameAr: "بلبيس", NameEn: "belbeis", Type: "markaz"}, []string{"name_ar", "name_en"}},
+			{markaz.Unit{GovCode: "13", NameAr: "ابو حماد", NameEn: "Other", Type: "markaz"}, []string{"name_ar"}}, // أبو حماد
+		} {
+			_, err := add(c.u)
+			for _, f := range c.fields {
+				if !hasField(err, f) {
+					t.Errorf("%+v: want a field error on %s, got %v", c.u, f, err)
+				}
+			}
+		}
+		// Another governorate, or another type in the same one, may use the name.
+		if _, err := add(markaz.Unit{GovCode: "01", NameAr: "بلبيس", NameEn: "Belbeis", Type: "markaz"}); err != nil {
+			t.Fatalf("same name in another governorate: %v", err)
+		}
+		city, err := add(markaz.Unit{GovCode: "13", NameAr: "بلبيس", NameEn: "Belbeis", Type: "city"})
+		if err != nil {
+			t.Fatalf("same name as a city: %v", err)
+		}
+		// Renaming to another unit's name is refused; keeping one's own name is not.
+		if _, err := write(func(tx *store.Tx) (*store.UnitRecord, error) {
+			return tx.UpdateUnit(admin, national, "13-001", store.UnitChange{NameEn: ptr("Belbeis")})
+		}); !hasField(err, "name_en") || hasField(err, "name_ar") {
+			t.Fatalf("rename to a taken name: %v", err)
+		}
+		if _, err := write(func(tx *store.Tx) (*store.UnitRecord, error) {
+			return tx.UpdateUnit(admin, national, "13-002", store.UnitChange{NameAr: ptr("بلبيس"), NameEn: ptr("Belbeis")})
+		}); err != nil {
+			t.Fatalf("rename keeping its own name: %v", err)
+		}
+		if _, err := write(func(tx *store.Tx) (*store.UnitRecord, error) {
+			return tx.UpdateUnit(admin, national, city.Code, store.UnitChange{Type: ptr("markaz")})
+		}); !hasField(err, "name_ar") {
+			t.Fatalf("change of type onto a taken name: %v", err)
+		}
+		// A retired unit's name is free again; putting it back in use then is refused.
+		if _, err := write(func(tx *store.Tx) (*store.UnitRecord, error) {
+			return tx.RetireUnit(admin, national, "13-002", markaz.Date{}, "merged")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := add(markaz.Unit{GovCode: "13", NameAr: "بلبيس", NameEn: "Belbeis", Type: "markaz"}); err != nil {
+			t.Fatalf("name of a retired unit: %v", err)
+		}
+		if _, err := write(func(tx *store.Tx) (*store.UnitRecord, error) {
+			return tx.UnretireUnit(admin, national, "13-002")
+		}); !hasField(err, "name_ar") || !hasField(err, "name_en") {
+			t.Fatalf("unretire onto a taken name: %v", err)
+		}
+	})
+}

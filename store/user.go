@@ -274,10 +274,18 @@ func (tx *Tx) BuildAssignment(in markaz.AssignmentInput) (markaz.Assignment, err
 	return a, tx.ResolveAssignment(&a)
 }
 
-// checkGrant adds a cannot_grant problem on field when p may not grant a.
-func checkGrant(p *markaz.Principal, a markaz.Assignment, field string, v *markaz.Validator) {
-	if p != nil && !p.CanGrant(a) {
-		v.Add(field, "cannot_grant", nil)
+// checkGrant adds the problem that keeps p from granting a, if any (see
+// markaz.Principal.GrantProblem: the role when p may grant it nowhere, else the
+// territory or the end date), its field passed through rename (nil keeps it).
+func checkGrant(p *markaz.Principal, a markaz.Assignment, v *markaz.Validator, rename func(string) string) {
+	if p == nil {
+		return
+	}
+	if field, code := p.GrantProblem(a); field != "" {
+		if rename != nil {
+			field = rename(field)
+		}
+		v.Add(field, code, nil)
 	}
 }
 
@@ -293,7 +301,7 @@ const MaxAssignments = 20
 
 // CheckNewUser validates a user to create with its assignments (fields
 // "assignments[i].role" and so on), resolves their territories into u.Assignments,
-// refuses any p may not grant (cannot_grant on the role) and a taken username.
+// refuses any p may not grant (see checkGrant) and a taken username.
 func (tx *Tx) CheckNewUser(p *markaz.Principal, u *markaz.User, ins []markaz.AssignmentInput) error {
 	var v markaz.Validator
 	if err := v.Merge(u.Validate(), nil); err != nil {
@@ -314,7 +322,7 @@ func (tx *Tx) CheckNewUser(p *markaz.Principal, u *markaz.User, ins []markaz.Ass
 			return err
 		}
 		if err == nil {
-			checkGrant(p, a, prefix+"role", &v)
+			checkGrant(p, a, &v, markaz.Prefixed(prefix))
 			u.Assignments = append(u.Assignments, a)
 		}
 	}
@@ -384,8 +392,8 @@ func (tx *Tx) loadUser(id string) (*markaz.User, error) {
 }
 
 // GrantAssignment gives a user one more assignment. p must manage the user and be able to
-// grant the assignment (else field error cannot_grant on "role"); an assignment the user
-// already holds in force is refused (already_held).
+// grant the assignment (else a field error, see checkGrant); an assignment the user
+// already holds in force is refused (already_held on "role").
 func (tx *Tx) GrantAssignment(p *markaz.Principal, userID string, in markaz.AssignmentInput) (*markaz.Assignment, error) {
 	u, err := tx.ManagedUser(p, userID)
 	if err != nil {
@@ -396,16 +404,17 @@ func (tx *Tx) GrantAssignment(p *markaz.Principal, userID string, in markaz.Assi
 		return nil, err
 	}
 	var v markaz.Validator
-	checkGrant(p, a, "role", &v)
-	today := tx.Today()
-	for _, h := range u.Assignments {
-		if h.Role == a.Role && h.Level == a.Level && h.Ref() == a.Ref() && h.RevokedAt == nil &&
-			(h.EndsOn.IsZero() || !h.EndsOn.Before(today)) && !v.Has("role") {
-			v.Add("role", "already_held", nil)
-		}
-	}
+	checkGrant(p, a, &v, nil)
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	today := tx.Today()
+	if slices.ContainsFunc(u.Assignments, func(h markaz.Assignment) bool {
+		return h.Role == a.Role && h.Level == a.Level && h.Ref() == a.Ref() && h.RevokedAt == nil &&
+			(h.EndsOn.IsZero() || !h.EndsOn.Before(today))
+	}) {
+		v.Add("role", "already_held", nil)
+		return nil, v.Err()
 	}
 	return &a, tx.InsertAssignment(ActorOf(p), u.ID, &a)
 }
@@ -494,10 +503,15 @@ type UserFilter struct {
 }
 
 // ListUsers returns one page of users in username order with all their assignments, and
-// the username to continue after ("" on the last page).
+// the username to continue after ("" on the last page). A governorate filter is checked
+// as the centers list checks it: one that does not exist is a field error, one the
+// scope does not reach at all is forbidden.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) (out []markaz.User, next string, err error) {
 	limit := clampLimit(f.Limit)
 	err = db.Read(ctx, func(tx *Tx) error {
+		if err := tx.checkCenterFilter(CenterFilter{Scope: f.Scope, Gov: f.Gov}); err != nil {
+			return err
+		}
 		today := tx.Today()
 		var w where
 		if !f.Scope.All {
@@ -623,7 +637,7 @@ func (tx *Tx) PlanImport(p *markaz.Principal, rows []ImportRow) ([]*markaz.User,
 			return nil, nil, err
 		}
 		if err == nil {
-			checkGrant(p, a, "role", &v)
+			checkGrant(p, a, &v, toColumn)
 		}
 		if err := v.Err(); err != nil {
 			for _, f := range err.(*markaz.Error).Fields {
@@ -674,4 +688,57 @@ func (tx *Tx) ImportUsers(p *markaz.Principal, rows []ImportRow, hashes map[stri
 		}
 	}
 	return users, nil, nil
+}
+
+// GrantPlaces are the territories in service a granter may choose from: the
+// governorates, districts/cities and centers that lie wholly inside its scope, in code
+// order (units and centers grouped by governorate, centers by district/city).
+type GrantPlaces struct {
+	Govs    []markaz.Governorate
+	Units   []markaz.Unit
+	Centers []GrantCenter
+}
+
+// GrantCenter is a center as a territory choice, with the names of its district/city
+// and governorate.
+type GrantCenter struct {
+	ID         string `db:"id"`
+	Code       string `db:"code"`
+	NameAr     string `db:"name_ar"`
+	NameEn     string `db:"name_en"`
+	GovCode    string `db:"gov_code"`
+	UnitCode   string `db:"unit_code"`
+	UnitNameAr string `db:"unit_name_ar"`
+	UnitNameEn string `db:"unit_name_en"`
+	GovNameAr  string `db:"gov_name_ar"`
+	GovNameEn  string `db:"gov_name_en"`
+}
+
+// GrantPlaces lists the territories scope s (a granter's PermUsersManage scope) holds.
+func (db *DB) GrantPlaces(ctx context.Context, s markaz.Scope) (*GrantPlaces, error) {
+	var out GrantPlaces
+	err := db.Read(ctx, func(tx *Tx) error {
+		var gw where
+		gw.add("retired_on IS NULL")
+		gw.scope(markaz.Scope{All: s.All, Govs: s.Govs}, "code", "", "")
+		if err := tx.Select(&out.Govs, `SELECT code, name_ar, name_en, retired_on FROM governorates`+
+			gw.String()+` ORDER BY code`, gw.args...); err != nil {
+			return err
+		}
+		var uw where
+		uw.add("retired_on IS NULL")
+		uw.scope(markaz.Scope{All: s.All, Govs: s.Govs, Units: s.Units}, "gov_code", "code", "")
+		if err := tx.Select(&out.Units, `SELECT code, gov_code, name_ar, name_en, unit_type, retired_on FROM units`+
+			uw.String()+` ORDER BY gov_code, code`, uw.args...); err != nil {
+			return err
+		}
+		var cw where
+		cw.add("c.retired_on IS NULL")
+		cw.scope(s, "c.gov_code", "c.unit_code", "c.id")
+		return tx.Select(&out.Centers, `SELECT c.id, c.code, c.name_ar, c.name_en, c.gov_code, c.unit_code,
+			u.name_ar AS unit_name_ar, u.name_en AS unit_name_en, g.name_ar AS gov_name_ar, g.name_en AS gov_name_en
+			FROM centers c JOIN units u ON u.code = c.unit_code JOIN governorates g ON g.code = c.gov_code`+
+			cw.String()+` ORDER BY c.gov_code, c.unit_code, c.code`, cw.args...)
+	})
+	return &out, err
 }

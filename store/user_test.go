@@ -86,15 +86,17 @@ func TestCreateUserChecksGrantsAndTerritory(t *testing.T) {
 		if a := clerk.Assignments[0]; a.CenterID != c.ID || a.UnitCode != "13-001" || a.GovCode != "13" {
 			t.Fatalf("center assignment: %+v", a)
 		}
-		// Over-grants are field errors on the assignment's role.
+		// Over-grants are field errors: on the role when the supervisor may grant it
+		// nowhere, on the territory when it lies outside the supervisor's.
 		for _, tc := range []struct {
 			in   markaz.AssignmentInput
 			want string
 		}{
 			{markaz.AssignmentInput{Role: markaz.RoleAdmin, Level: markaz.LevelNation}, "assignments[0].role:cannot_grant"},
 			{gov(markaz.RoleAdmin, "13"), "assignments[0].role:cannot_grant"},
-			{gov(markaz.RoleSupervisor, "01"), "assignments[0].role:cannot_grant"},
-			{markaz.AssignmentInput{Role: markaz.RoleHead, Level: markaz.LevelUnit, Unit: "01-001"}, "assignments[0].role:cannot_grant"},
+			{gov(markaz.RoleSupervisor, "01"), "assignments[0].governorate:outside_scope"},
+			{markaz.AssignmentInput{Role: markaz.RoleHead, Level: markaz.LevelUnit, Unit: "01-001"}, "assignments[0].unit:outside_scope"},
+			{markaz.AssignmentInput{Role: markaz.RoleInspector, Level: markaz.LevelNation}, "assignments[0].level:outside_scope"},
 			{gov(markaz.RoleSupervisor, "99"), "assignments[0].governorate:unknown_territory"},
 			{markaz.AssignmentInput{Role: markaz.RoleHead, Level: markaz.LevelUnit, Unit: "13-999"}, "assignments[0].unit:unknown_territory"},
 			{markaz.AssignmentInput{Role: markaz.RoleClerk, Level: markaz.LevelCenter, CenterID: "NOPE"}, "assignments[0].center_id:unknown_territory"},
@@ -154,7 +156,7 @@ func TestManageUsersWithinScope(t *testing.T) {
 		}
 		for in, want := range map[markaz.AssignmentInput]string{
 			gov(markaz.RoleInspector, "13"):                        "role:already_held",
-			gov(markaz.RoleInspector, "01"):                        "role:cannot_grant",
+			gov(markaz.RoleInspector, "01"):                        "governorate:outside_scope",
 			{Role: markaz.RoleMinistry, Level: markaz.LevelNation}: "role:cannot_grant",
 		} {
 			err := write(func(tx *store.Tx) error { _, err := tx.GrantAssignment(p, local.ID, in); return err })
@@ -365,6 +367,63 @@ func TestPlanImport(t *testing.T) {
 		})
 		if err != nil || n != 3 {
 			t.Fatalf("after import: %v, %d users must change their password", err, n)
+		}
+	})
+}
+
+func TestGrantProblemsPlacesAndGovFilter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		mine := mkCenter(t, db, "SH-ZAG-01", "13-001")
+		cairo := mkCenter(t, db, "CA-ZEI-01", "01-001")
+		until := gov(markaz.RoleSupervisor, "13")
+		until.EndsOn = "2026-12-31"
+		sup := mkUser(t, db, "sup13", until)
+		p := principalOf(t, db, sup.ID)
+		// A grant that would outlast the granter's own role is blamed on its end date.
+		for in, want := range map[markaz.AssignmentInput]string{
+			gov(markaz.RoleFinance, "13"): "assignments[0].ends_on:grant_outlasts",
+			{Role: markaz.RoleFinance, Level: markaz.LevelGovernorate, Governorate: "13", EndsOn: "2026-12-31"}: "",
+			{Role: markaz.RoleClerk, Level: markaz.LevelCenter, CenterID: cairo.Code, EndsOn: "2026-06-30"}:     "assignments[0].center_id:outside_scope",
+		} {
+			err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.CheckNewUser(p, &markaz.User{Username: "someone", FullName: "x"}, []markaz.AssignmentInput{in})
+			})
+			if problems(err) != want {
+				t.Errorf("%+v: %v, want %q", in, err, want)
+			}
+		}
+		// The territories offered to the supervisor are Sharqia's only.
+		places, err := db.GrantPlaces(ctx, p.Scope(markaz.PermUsersManage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(places.Govs) != 1 || places.Govs[0].Code != "13" || len(places.Centers) != 1 || places.Centers[0].ID != mine.ID ||
+			places.Centers[0].UnitNameAr == "" || places.Centers[0].GovNameEn == "" || len(places.Units) == 0 {
+			t.Fatalf("places: %+v", places)
+		}
+		for _, u := range places.Units {
+			if u.GovCode != "13" {
+				t.Errorf("unit outside Sharqia offered: %+v", u)
+			}
+		}
+		all, err := db.GrantPlaces(ctx, markaz.Scope{All: true})
+		if err != nil || len(all.Govs) != 27 || len(all.Centers) != 2 {
+			t.Fatalf("national places: %v %d governorates, %d centers", err, len(all.Govs), len(all.Centers))
+		}
+		none, err := db.GrantPlaces(ctx, markaz.Scope{})
+		if err != nil || len(none.Govs)+len(none.Units)+len(none.Centers) != 0 {
+			t.Fatalf("empty scope places: %v %+v", err, none)
+		}
+		// The list's governorate filter: unknown is a field error, outside the scope forbidden.
+		scope := p.Scope(markaz.PermUsersRead)
+		if _, _, err := db.ListUsers(ctx, store.UserFilter{Scope: scope, Gov: "99"}); problems(err) != "governorate:unknown_governorate" {
+			t.Errorf("unknown governorate: %v", err)
+		}
+		if _, _, err := db.ListUsers(ctx, store.UserFilter{Scope: scope, Gov: "01"}); markaz.ErrorCode(err) != markaz.EForbidden {
+			t.Errorf("Cairo from Sharqia: %v", err)
+		}
+		if us, _, err := db.ListUsers(ctx, store.UserFilter{Scope: scope, Gov: "13"}); err != nil || len(us) != 1 {
+			t.Errorf("own governorate: %v %d", err, len(us))
 		}
 	})
 }

@@ -3,12 +3,17 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"markaz"
+	"markaz/i18n"
 	"markaz/store"
+	"markaz/store/storetest"
 )
 
 // auditFixture creates administrators of the nation and of governorate 13, the ministry
@@ -164,7 +169,7 @@ func TestAuditPages(t *testing.T) {
 		// widget entry above is the third of the Cairo chain).
 		id := auditID(t, e, "unit", "01-043")
 		st, html = e.page(c, fmt.Sprint("/audit/", id))
-		if st != 200 || !strings.Contains(html, "Capital Heights") || !strings.Contains(html, "<strong>changed</strong>") ||
+		if st != 200 || !strings.Contains(html, "Capital Heights") || !strings.Contains(html, `<th scope="row">Name in English</th>`) ||
 			!strings.Contains(html, "gov:01") || !strings.Contains(html, "The hash matches") || !strings.Contains(html, "Entry ٢ of ٣") {
 			t.Fatalf("entry page: %d", st)
 		}
@@ -191,6 +196,153 @@ func TestAuditPages(t *testing.T) {
 		e.uiLogin(cs, "sup13")
 		if st, _ := e.page(cs, "/audit"); st != 403 {
 			t.Fatalf("supervisor opens the audit log: %d", st)
+		}
+	})
+}
+
+var (
+	auditNextRE  = regexp.MustCompile(`<a href="([^"]*)" rel="next">`)
+	auditEntryRE = regexp.MustCompile(`href="/audit/([0-9]+)"`)
+)
+
+// walkAuditPages follows the log's "next" links from path and returns the ids of the
+// entries listed, in order, checking that each link keeps the filters of the first.
+func walkAuditPages(t *testing.T, e *env, c *http.Client, path string, keep ...string) []string {
+	t.Helper()
+	var ids []string
+	for pages := 0; path != ""; pages++ {
+		if pages > 50 {
+			t.Fatal("the next links never end")
+		}
+		st, body := e.page(c, path)
+		if st != 200 {
+			t.Fatalf("%s: %d", path, st)
+		}
+		for _, m := range auditEntryRE.FindAllStringSubmatch(body, -1) {
+			ids = append(ids, m[1])
+		}
+		path = ""
+		if m := auditNextRE.FindStringSubmatch(body); m != nil {
+			path = html.UnescapeString(m[1])
+			if !strings.HasPrefix(path, "/audit?") || !strings.Contains(path, "cursor=") {
+				t.Fatalf("next link %q", path)
+			}
+			for _, k := range keep {
+				if !strings.Contains(path, k) {
+					t.Fatalf("next link %q lost %s", path, k)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// apiAuditIDs lists the ids of the entries the API gives for query, newest first.
+func apiAuditIDs(t *testing.T, e *env, tok, query string) []string {
+	t.Helper()
+	st, b := e.call("GET", "/api/v1/audit?limit=200&"+query, tok, nil)
+	if st != 200 {
+		t.Fatalf("%s: %d", query, st)
+	}
+	var ids []string
+	for _, it := range listItems(b) {
+		ids = append(ids, fmt.Sprint(int64(it["id"].(float64))))
+	}
+	return ids
+}
+
+// The log's "next" link leads to older entries, with the filters kept, until the end.
+func TestAuditPagesFollowNext(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		admin := auditFixture(t, e)
+		c := e.browser()
+		e.uiLogin(c, "admin")
+		all := apiAuditIDs(t, e, admin, "")
+		if got := walkAuditPages(t, e, c, "/audit?limit=3", "limit=3"); strings.Join(got, ",") != strings.Join(all, ",") {
+			t.Fatalf("walked %v, want %v", got, all)
+		}
+		units := apiAuditIDs(t, e, admin, "entity=unit")
+		if len(units) != 3 {
+			t.Fatalf("unit entries: %v", units)
+		}
+		if got := walkAuditPages(t, e, c, "/audit?entity=unit&limit=1", "entity=unit", "limit=1"); strings.Join(got, ",") != strings.Join(units, ",") {
+			t.Fatalf("walked %v, want %v", got, units)
+		}
+		// The filter's empty choice reads "All".
+		if _, body := e.page(c, "/audit"); !strings.Contains(body, `<option value="">الكل</option>`) || strings.Contains(body, `<option value="">—</option>`) {
+			t.Fatal("the filter's empty choice is not \"All\"")
+		}
+	})
+}
+
+// The log names records as people know them, links them to their pages and shows
+// times in Cairo; the entry page lists the changed fields first, localized.
+func TestAuditRecordLabelsAndCairoTime(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		admin := auditFixture(t, e)
+		center := map[string]any{"code": "SH-LBL-01", "kind": "fixed", "name_ar": "مركز بلبيس", "name_en": "Belbeis Center",
+			"unit": "13-002", "development_status": "developed", "completed_on": "2023-02-01", "opens_at": "08:00", "closes_at": "15:00"}
+		st, b := e.call("POST", "/api/v1/centers", admin, center)
+		if st != 201 {
+			t.Fatalf("center: %d %s", st, b["_raw"])
+		}
+		centerID := b["id"].(string)
+		fy, _ := b["completed_fiscal_year"].(float64)
+		u := e.user("labelled", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		_, b = e.call("GET", "/api/v1/audit?entity=unit&governorate=13", admin, nil)
+		newTown := listItems(b)[0]["entity_id"].(string)
+
+		c := e.browser()
+		e.uiLogin(c, "admin")
+		_, page := e.page(c, "/audit")
+		cairo := i18n.Digits(storetest.Epoch.In(markaz.Cairo).Format("2006-01-02 15:04"), "arab")
+		utc := i18n.Digits(storetest.Epoch.UTC().Format("2006-01-02 15:04"), "arab")
+		for _, want := range []string{
+			`<a href="/centers/` + centerID + `"><bdi>SH-LBL-01</bdi> مركز بلبيس</a>`,
+			`<a href="/users/` + u.ID + `"><bdi>labelled</bdi></a>`,
+			`<a href="/territory/13#unit-` + newTown + `"><bdi>` + newTown + `</bdi> مدينة جديدة</a>`,
+			`">` + cairo + `</time>`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the log lacks %s", want)
+			}
+		}
+		if cairo == utc || strings.Contains(page, utc) || strings.Contains(page, `<bdi class="id">`+centerID) {
+			t.Errorf("the log shows UTC times or raw ids")
+		}
+
+		// A creation: the record's filled-in fields, localized; its empty ones folded away.
+		_, page = e.page(c, fmt.Sprint("/audit/", auditID(t, e, "center", centerID)))
+		unchanged := strings.Index(page, `<details class="audit-unchanged">`)
+		for _, want := range []string{
+			`<th scope="row">الاسم بالعربية</th>`, "<bdi>مركز بلبيس</bdi>",
+			"<bdi>" + i18n.T("ar", "centers.kind.fixed", nil) + "</bdi>",
+			"<bdi>" + i18n.T("ar", "centers.dev.developed", nil) + "</bdi>",
+			"<bdi>الشرقية (١٣)</bdi>", "<bdi>" + cairo + "</bdi>", "<bdi>٠٨:٠٠</bdi>",
+			"<bdi>" + i18n.T("ar", "common.fiscal_year", map[string]any{"fy": i18n.Digits(markaz.FiscalYearLabel(int(fy)), "arab")}) + "</bdi>",
+		} {
+			if i := strings.Index(page, want); i < 0 || unchanged >= 0 && i > unchanged {
+				t.Errorf("the center's creation lacks %s among the changed fields", want)
+			}
+		}
+		if i := strings.Index(page, `<th scope="row">العنوان</th>`); unchanged < 0 || i < unchanged || fy == 0 {
+			t.Errorf("the empty address is not among the empty fields (fiscal year %v)", fy)
+		}
+		if !strings.Contains(page, `<a href="/centers/`+centerID+`"><bdi>SH-LBL-01</bdi> مركز بلبيس</a>`) {
+			t.Error("the entry page does not name and link its record")
+		}
+
+		// A rename: only the changed name first, before and after; the rest folded away.
+		_, page = e.page(c, fmt.Sprint("/audit/", auditID(t, e, "unit", "01-043")))
+		unchanged = strings.Index(page, `<details class="audit-unchanged">`)
+		changed := strings.Index(page, `<th scope="row">الاسم بالإنجليزية</th>`)
+		if changed < 0 || unchanged < changed || !strings.Contains(page[changed:unchanged], "<bdi>Capital</bdi>") ||
+			!strings.Contains(page[changed:unchanged], "<bdi>Capital Heights</bdi>") {
+			t.Fatalf("the rename's changed field: %d %d", changed, unchanged)
+		}
+		rest := page[unchanged:]
+		if !strings.Contains(rest, `<th scope="row">الاسم بالعربية</th>`) || !strings.Contains(rest, "<bdi>"+i18n.T("ar", "unit_type.hayy", nil)+"</bdi>") {
+			t.Fatal("the rename's unchanged fields")
 		}
 	})
 }

@@ -6,6 +6,7 @@ package web
 // enforces both inside the transaction that makes the change.
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,6 +52,12 @@ type centerRetireBody struct {
 	RetiredOn string `json:"retired_on"`
 }
 
+// centerPage is the JSON of a center list: a page, and how many centers match in all.
+type centerPage struct {
+	page[store.CenterRow]
+	Total int `json:"total"`
+}
+
 // center converts the body, recording unreadable dates in v.
 func (b centerBody) center(v *markaz.Validator) *markaz.Center {
 	return &markaz.Center{Code: b.Code, Kind: b.Kind, NameAr: b.NameAr, NameEn: b.NameEn, UnitCode: b.Unit,
@@ -71,7 +78,7 @@ func centerDate(v *markaz.Validator, field, s string) markaz.Date {
 	return d
 }
 
-// centerForm reads a center form; numbers that do not parse are recorded in v.
+// centerForm reads a center form; every number that does not parse is recorded in v.
 func centerForm(f url.Values, v *markaz.Validator) centerEdit {
 	num := func(field string) *float64 {
 		s := strings.TrimSpace(markaz.LatinDigits(f.Get(field)))
@@ -195,66 +202,58 @@ func centerFilter(r *http.Request, p *markaz.Principal) (store.CenterFilter, err
 	if err != nil {
 		return f, err
 	}
-	if len(after) > 1 {
+	// The cursor is the last row's full sort key: governorate, then code.
+	if after != nil && len(after) != 2 {
 		return f, &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_query", Args: map[string]any{"field": "cursor"},
 			Fields: []markaz.FieldError{{Field: "cursor", Code: "bad_cursor"}}}
 	}
 	f.Limit = limit
-	if len(after) == 1 {
-		f.After = after[0]
+	if after != nil {
+		f.After = &store.CenterKey{Gov: after[0], Code: after[1]}
 	}
 	return f, nil
 }
 
-func centerCursor(next string) string {
-	if next == "" {
+func centerCursor(next *store.CenterKey) string {
+	if next == nil {
 		return ""
 	}
-	return encodeCursor(next)
+	return encodeCursor(next.Gov, next.Code)
 }
 
-// createCenter stores a new center from b, parse problems already in v.
+// createCenter stores a new center from b. Problems found parsing the input are
+// already in v; the store adds the center's own, so all are reported together.
 func (s *Server) createCenter(r *http.Request, p *markaz.Principal, b centerBody, v *markaz.Validator) (*store.CenterRow, error) {
 	c := b.center(v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	var row *store.CenterRow
 	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		var err error
-		row, err = tx.CreateCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), c)
+		row, err = tx.CreateCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), c, v)
 		return err
 	})
 	return row, err
 }
 
-// updateCenter replaces center id's editable fields with b, parse problems already in v.
+// updateCenter replaces center id's editable fields with b, problems as for createCenter.
 func (s *Server) updateCenter(r *http.Request, p *markaz.Principal, id string, b centerEdit, v *markaz.Validator) (*store.CenterRow, error) {
 	c := b.center(v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	c.Version = b.Version
 	var row *store.CenterRow
 	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		var err error
-		row, err = tx.UpdateCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), id, c)
+		row, err = tx.UpdateCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), id, c, v)
 		return err
 	})
 	return row, err
 }
 
-// retireCenter retires center id as b asks.
-func (s *Server) retireCenter(r *http.Request, p *markaz.Principal, id string, b centerRetireBody) (*store.CenterRow, error) {
-	var v markaz.Validator
-	on := centerDate(&v, "retired_on", b.RetiredOn)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
+// retireCenter retires center id as b asks, problems as for createCenter.
+func (s *Server) retireCenter(r *http.Request, p *markaz.Principal, id string, b centerRetireBody, v *markaz.Validator) (*store.CenterRow, error) {
+	on := centerDate(v, "retired_on", b.RetiredOn)
 	var row *store.CenterRow
 	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		var err error
-		row, err = tx.RetireCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), id, on, b.Reason)
+		row, err = tx.RetireCenter(store.ActorOf(p), p.Scope(markaz.PermCentersWrite), id, on, b.Reason, v)
 		return err
 	})
 	return row, err
@@ -271,11 +270,12 @@ func (s *Server) apiCenters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, next, err := s.db.Centers(r.Context(), f)
+	list, err := s.db.Centers(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page[store.CenterRow]{Items: rows, NextCursor: centerCursor(next)})
+	return writeJSON(w, http.StatusOK, centerPage{page: page[store.CenterRow]{Items: list.Rows, NextCursor: centerCursor(list.Next)},
+		Total: list.Total})
 }
 
 func (s *Server) apiCenter(w http.ResponseWriter, r *http.Request) error {
@@ -331,7 +331,7 @@ func (s *Server) apiRetireCenter(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	c, err := s.retireCenter(r, p, r.PathValue("id"), b)
+	c, err := s.retireCenter(r, p, r.PathValue("id"), b, &markaz.Validator{})
 	if err != nil {
 		return err
 	}
@@ -393,12 +393,15 @@ func centerDays(lang, days string) string {
 	return strings.Join(names, i18n.T(lang, "centers.list_sep", nil))
 }
 
-// centerListPage is what centers.html shows.
+// centerListPage is what centers.html shows. Total counts every matching center;
+// FirstURL leads back to the first page from a later one.
 type centerListPage struct {
 	Q              url.Values
 	Govs           []centerGov
 	Rows           []store.CenterRow
+	Total          int
 	NextURL        string
+	FirstURL       string
 	CanCreate      bool
 	Kinds          []centerOption
 	DevStatuses    []centerOption
@@ -414,7 +417,7 @@ func (s *Server) handleCenters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, next, err := s.db.Centers(r.Context(), f)
+	list, err := s.db.Centers(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -423,24 +426,29 @@ func (s *Server) handleCenters(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := info(r).lang
-	data := centerListPage{Q: r.URL.Query(), Govs: govs, Rows: rows, CanCreate: p.Can(markaz.PermCentersWrite),
+	data := centerListPage{Q: r.URL.Query(), Govs: govs, Rows: list.Rows, Total: list.Total, CanCreate: p.Can(markaz.PermCentersWrite),
 		Kinds:          centerOptions(lang, "centers.kind.", []string{markaz.KindFixed, markaz.KindMobile}),
 		DevStatuses:    centerOptions(lang, "centers.dev.", markaz.DevStatuses),
 		MobileStatuses: centerOptions(lang, "centers.mobile.", markaz.MobileStatuses)}
-	if next != "" {
-		q := r.URL.Query()
-		q.Set("cursor", centerCursor(next))
+	q := r.URL.Query()
+	if list.Next != nil {
+		q.Set("cursor", centerCursor(list.Next))
 		data.NextURL = "/centers?" + q.Encode()
+	}
+	if f.After != nil {
+		q.Del("cursor")
+		data.FirstURL = "/centers?" + q.Encode()
 	}
 	s.render(w, r, http.StatusOK, "centers", "centers.title", data)
 	return nil
 }
 
-// centerViewPage is what center.html shows; Errors and Retire carry a refused retire form.
+// centerViewPage is what center.html shows; Errors and Retire carry a refused retire
+// form. Lat and Lng are the coordinates as decimal text ("" when not recorded).
 type centerViewPage struct {
 	C        *store.CenterRow
 	Rest     string
-	Location string
+	Lat, Lng string
 	CanWrite bool
 	Errors   map[string]string
 	Retire   url.Values
@@ -468,7 +476,7 @@ func (s *Server) renderCenter(w http.ResponseWriter, r *http.Request, status int
 	data := centerViewPage{C: c, Rest: centerDays(lang, rest), Errors: errs, Retire: retire,
 		CanWrite: c.RetiredOn.IsZero() && p.Allowed(markaz.PermCentersWrite, c.Ref())}
 	if c.Lat != nil && c.Lng != nil {
-		data.Location = centerFloat(*c.Lat) + ", " + centerFloat(*c.Lng)
+		data.Lat, data.Lng = centerFloat(*c.Lat), centerFloat(*c.Lng)
 	}
 	s.render(w, r, status, "center", "centers.view_title", data)
 	return nil
@@ -513,10 +521,30 @@ func (s *Server) renderCenterForm(w http.ResponseWriter, r *http.Request, p *mar
 	return nil
 }
 
+// centerFieldMessages localizes err's field problems for a form, the dates they name
+// ("not before {min}") in the user's digits; nil when err is not a validation failure.
+func centerFieldMessages(r *http.Request, err error) map[string]string {
+	e := asError(err)
+	if e.Code != markaz.EInvalid {
+		return nil
+	}
+	ri := info(r)
+	local := *e
+	local.Fields = make([]markaz.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if m, ok := f.Args["min"].(string); ok {
+			f.Args = maps.Clone(f.Args)
+			f.Args["min"] = i18n.Digits(m, ri.digits)
+		}
+		local.Fields[i] = f
+	}
+	return fieldMessages(ri.lang, &local)
+}
+
 // centerFormFailed re-renders the form with each field's message when err is a
 // validation failure, and passes any other error on.
 func (s *Server) centerFormFailed(w http.ResponseWriter, r *http.Request, p *markaz.Principal, id string, err error) error {
-	fm := fieldMessages(info(r).lang, err)
+	fm := centerFieldMessages(r, err)
 	if fm == nil {
 		return err
 	}
@@ -560,9 +588,23 @@ func (s *Server) handleCenterEdit(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !c.RetiredOn.IsZero() {
-		return &markaz.Error{Code: markaz.EConflict, Key: "centers.error.retired"}
+		return centerRetiredRedirect(w, r, c.ID)
 	}
 	return s.renderCenterForm(w, r, p, http.StatusOK, c.ID, centerFormValues(&c.Center), nil)
+}
+
+// centerRetiredRedirect sends a request to change a retired center back to its page,
+// which says why nothing can be changed.
+func centerRetiredRedirect(w http.ResponseWriter, r *http.Request, id string) error {
+	flash(w, "centers.error.retired")
+	http.Redirect(w, r, "/centers/"+url.PathEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+// centerIsRetired reports whether err refuses a change because the center is retired.
+func centerIsRetired(err error) bool {
+	e := asError(err)
+	return e.Code == markaz.EConflict && e.Key == "centers.error.retired"
 }
 
 func (s *Server) handleCenterUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -576,6 +618,9 @@ func (s *Server) handleCenterUpdate(w http.ResponseWriter, r *http.Request) erro
 	var v markaz.Validator
 	b := centerForm(r.PostForm, &v)
 	c, err := s.updateCenter(r, p, r.PathValue("id"), b, &v)
+	if centerIsRetired(err) {
+		return centerRetiredRedirect(w, r, r.PathValue("id"))
+	}
 	if err != nil {
 		return s.centerFormFailed(w, r, p, r.PathValue("id"), err)
 	}
@@ -593,9 +638,17 @@ func (s *Server) handleCenterRetire(w http.ResponseWriter, r *http.Request) erro
 		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
 	}
 	b := centerRetireBody{Reason: r.PostForm.Get("reason"), RetiredOn: r.PostForm.Get("retired_on")}
-	c, err := s.retireCenter(r, p, r.PathValue("id"), b)
+	// The page asks the user to confirm with a checkbox: retiring cannot be undone.
+	var v markaz.Validator
+	if r.PostForm.Get("confirm") == "" {
+		v.Add("confirm", "confirm_retire", nil)
+	}
+	c, err := s.retireCenter(r, p, r.PathValue("id"), b, &v)
+	if centerIsRetired(err) {
+		return centerRetiredRedirect(w, r, r.PathValue("id"))
+	}
 	if err != nil {
-		if fm := fieldMessages(info(r).lang, err); fm != nil {
+		if fm := centerFieldMessages(r, err); fm != nil {
 			return s.renderCenter(w, r, http.StatusUnprocessableEntity, r.PostForm, fm)
 		}
 		return err

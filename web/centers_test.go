@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"markaz"
 	"markaz/store"
@@ -175,7 +176,13 @@ func TestCentersAPILifecycleAndScope(t *testing.T) {
 		mob := mustCenter(e, sharqia, map[string]any{"code": "SH-MOB-01", "kind": "mobile", "name_ar": "وحدة متنقلة",
 			"name_en": "Mobile unit 1", "unit": "13-004", "mobile_status": "operating", "delivered_on": "2024-01-10",
 			"vehicle_plate": "ش ر ق ١٢٣"})
-		if st, b := e.call("POST", "/api/v1/centers/SH-MOB-01/retire", sharqia, map[string]any{"reason": "Accident", "retired_on": "2026-03-01"}); st != 200 || b["mobile_status"] != "retired" || b["retired_on"] != "2026-03-01" {
+		// Not before the day it was recorded (today, 15 March); days later, on a past day.
+		if st, b := e.call("POST", "/api/v1/centers/SH-MOB-01/retire", sharqia, map[string]any{"reason": "Accident", "retired_on": "2026-03-01"}); st != 422 || problemFields(b)["retired_on"] != "retired_before_created" {
+			t.Errorf("retire before recorded: %d %s", st, b["_raw"])
+		}
+		e.clock.Advance(10 * 24 * time.Hour)
+		sharqia = e.token("sharqia") // tokens last a day
+		if st, b := e.call("POST", "/api/v1/centers/SH-MOB-01/retire", sharqia, map[string]any{"reason": "Accident", "retired_on": "2026-03-20"}); st != 200 || b["mobile_status"] != "retired" || b["retired_on"] != "2026-03-20" {
 			t.Errorf("retire mobile: %d %s", st, b["_raw"])
 		}
 		_ = mob
@@ -243,7 +250,7 @@ func TestCentersAPIValidation(t *testing.T) {
 		for q, field := range map[string]string{"limit=0": "limit", "limit=abc": "limit", "cursor=%21%21": "cursor",
 			"kind=boat": "kind", "status=closed": "status", "include_retired=maybe": "include_retired",
 			"governorate=99": "governorate", "unit=13-999": "unit", "q=" + strings.Repeat("a", 101): "q",
-			"cursor=" + encodeCursor("a", "b"): "cursor"} {
+			"cursor=" + encodeCursor("13"): "cursor", "cursor=" + encodeCursor("13", "SH-001", "x"): "cursor"} {
 			if st, b := e.call("GET", "/api/v1/centers?"+q, tok, nil); st != 422 || problemFields(b)[field] == "" {
 				t.Errorf("list ?%.30s: %d %s", q, st, b["_raw"])
 			}
@@ -399,15 +406,24 @@ func TestCentersUI(t *testing.T) {
 		if st != 422 || !strings.Contains(html, `id="e-reason"`) {
 			t.Fatalf("retire without reason: %d", st)
 		}
-		if st, _, to := postPage(e, c, loc+"/retire", url.Values{"reason": {"Moved"}}); st != 303 || to != loc {
+		if st, _, to := postPage(e, c, loc+"/retire", url.Values{"reason": {"Moved"}, "confirm": {"yes"}}); st != 303 || to != loc {
 			t.Fatalf("ui retire: %d", st)
 		}
 		st, html = e.page(c, loc)
 		if st != 200 || !strings.Contains(html, "The center was retired.") || !strings.Contains(html, "Moved") || strings.Contains(html, `id="edit-center"`) {
 			t.Errorf("retired view: %d", st)
 		}
-		if st, _ := e.page(c, loc+"/edit"); st != 409 {
-			t.Errorf("edit form of a retired center: %d", st)
+		// Its edit page leads back to it, saying why.
+		resp, err := c.Get(e.srv.URL + loc + "/edit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != loc {
+			t.Errorf("edit form of a retired center: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, html := e.page(c, loc); !strings.Contains(html, "This center is retired and can no longer be changed.") {
+			t.Errorf("no message after the retired center's edit page:\n%s", html)
 		}
 
 		// The ministry reads everything but sees no controls and no forms.
@@ -447,6 +463,239 @@ func TestCentersUIPagingLink(t *testing.T) {
 		_, html = e.page(c, href)
 		if !strings.Contains(html, "SH-003") || strings.Contains(html, "SH-001") || strings.Contains(html, `id="next-page"`) {
 			t.Errorf("second page (%s):\n%s", href, html)
+		}
+	})
+}
+
+// centerFieldIDs lists which of the fields have an error message on the page.
+func centerFieldIDs(html string, fields ...string) []string {
+	var out []string
+	for _, f := range fields {
+		if strings.Contains(html, `id="e-`+f+`"`) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// A form with many problems reports all of them at once, parse errors included, keeping
+// what was typed; values given where they do not apply are refused, not dropped.
+func TestCentersUIFormReportsEveryError(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		centerUsers(e)
+		c := e.browser()
+		e.uiLogin(c, "sharqia")
+		bad := url.Values{"code": {"tc 13/zag"}, "kind": {"fixed"}, "name_ar": {"Test center"}, "name_en": {"مركز"},
+			"unit": {"13-001"}, "latitude": {"30.5"}, "longitude": {"abc"}, "opens_at": {"08:00"}, "closes_at": {"07:00"},
+			"weekly_rest": markaz.Weekdays, "development_status": {"planned"}, "completed_on": {"2023-01-01"},
+			"vehicle_plate": {"ABC 123"}, "delivery_due_fiscal_year": {"x"}}
+		want := []string{"code", "name_ar", "name_en", "longitude", "closes_at", "weekly_rest", "completed_on",
+			"vehicle_plate", "delivery_due_fiscal_year"}
+		st, html, _ := postPage(e, c, "/centers/new", bad)
+		if got := centerFieldIDs(html, append(want, "latitude", "unit", "kind")...); st != 422 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("errors: %d %v, want %v\n%s", st, got, want, html)
+		}
+		for _, s := range []string{"لا يمكن اختيار أيام الأسبوع السبعة كلها", "للوحدات المتنقلة فقط", "اكتب الاسم العربي بالحروف العربية",
+			"بالحروف اللاتينية", "لا يُسجَّل إلا لمركز تم تطويره", `value="tc 13/zag"`, `value="abc"`, `value="ABC 123"`,
+			`value="sun" checked`, `value="sat" checked`} {
+			if !strings.Contains(html, s) {
+				t.Errorf("arabic form lacks %q", s)
+			}
+		}
+		if strings.Contains(html, "sun, mon") {
+			t.Error("the checkbox form asks to type day codes")
+		}
+		e.form(c, "/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+		st, html, _ = postPage(e, c, "/centers/new", bad)
+		if st != 422 || !strings.Contains(html, "You cannot choose all seven days as rest days.") ||
+			!strings.Contains(html, "This applies to mobile units only") || !strings.Contains(html, "Must be a number.") {
+			t.Errorf("english form: %d\n%s", st, html)
+		}
+		// A mobile unit refuses the development fields the same way.
+		mob := url.Values{"code": {"SH-M-01"}, "kind": {"mobile"}, "name_ar": {"وحدة"}, "name_en": {"Unit"}, "unit": {"13-001"},
+			"mobile_status": {"pending_delivery"}, "development_status": {"developed"}, "completed_on": {"2023-01-01"}}
+		if st, html, _ := postPage(e, c, "/centers/new", mob); st != 422 || fmt.Sprint(centerFieldIDs(html, "development_status", "completed_on")) != "[development_status completed_on]" ||
+			!strings.Contains(html, "This applies to fixed centers only") {
+			t.Errorf("fixed fields on a mobile unit: %d", st)
+		}
+
+		// The API says the same with distinct codes; a bad date no longer hides the other problems.
+		tok := e.token("sharqia")
+		body := centerBodyFor("SH-001", "13-001", "")
+		body["weekly_rest"] = "sun,mon,tue,wed,thu,fri,sat"
+		body["completed_on"] = "2023-02-30"
+		body["vehicle_plate"] = "ABC 123"
+		st, b := e.call("POST", "/api/v1/centers", tok, body)
+		if f := problemFields(b); st != 422 || f["weekly_rest"] != "rest_all_week" || f["completed_on"] != "date_format" ||
+			f["name_ar"] != "required" || f["vehicle_plate"] != "only_mobile" {
+			t.Errorf("api errors: %d %s", st, b["_raw"])
+		}
+		body = centerBodyFor("SH-001", "13-001", "مركز")
+		body["weekly_rest"] = "fri,funday"
+		if st, b := e.call("POST", "/api/v1/centers", tok, body); st != 422 || problemFields(b)["weekly_rest"] != "weekday_list" {
+			t.Errorf("api bad day code: %d %s", st, b["_raw"])
+		}
+		if n := centerAuditCount(e); n != 0 {
+			t.Errorf("refused forms saved something: %d audit entries", n)
+		}
+	})
+}
+
+// Retiring asks for a confirmation and a day no earlier than the center's record; a
+// retired center's edit page and forms lead back to its page with a message.
+func TestCentersUIRetireRules(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		centerUsers(e)
+		ctr := mustCenter(e, e.token("sharqia"), centerBodyFor("SH-001", "13-001", "مركز"))
+		loc := "/centers/" + ctr["id"].(string)
+		c := e.browser()
+		e.uiLogin(c, "sharqia")
+		if _, html := e.page(c, loc); !strings.Contains(html, `name="confirm"`) || !strings.Contains(html, "أدرك أن هذا الإجراء يُخرج المركز من الخدمة") {
+			t.Fatalf("retire form without confirmation:\n%s", html)
+		}
+		st, html, _ := postPage(e, c, loc+"/retire", url.Values{"reason": {""}, "retired_on": {"2026-03-01"}})
+		if got := centerFieldIDs(html, "reason", "retired_on", "confirm"); st != 422 || len(got) != 3 ||
+			!strings.Contains(html, "لا يمكن إيقاف المركز قبل يوم تسجيله في النظام") || !strings.Contains(html, `value="2026-03-01"`) {
+			t.Fatalf("retire problems: %d %v\n%s", st, got, html)
+		}
+		st, html, _ = postPage(e, c, loc+"/retire", url.Values{"reason": {"Merged"}, "retired_on": {"2026-03-15"}})
+		if st != 422 || fmt.Sprint(centerFieldIDs(html, "reason", "retired_on", "confirm")) != "[confirm]" || !strings.Contains(html, `value="Merged"`) {
+			t.Fatalf("retire unconfirmed: %d", st)
+		}
+		if st, _, to := postPage(e, c, loc+"/retire", url.Values{"reason": {"Merged"}, "retired_on": {"2026-03-15"}, "confirm": {"yes"}}); st != 303 || to != loc {
+			t.Fatalf("retire: %d %s", st, to)
+		}
+		// Every way of changing it again leads back to its page, which says why.
+		edit := goodCenterForm("SH-001", "13-001", "مركز")
+		edit.Set("version", "2")
+		for _, try := range []func() (int, string){
+			func() (int, string) {
+				resp, err := c.Get(e.srv.URL + loc + "/edit")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode, resp.Header.Get("Location")
+			},
+			func() (int, string) { st, _, to := postPage(e, c, loc+"/edit", edit); return st, to },
+			func() (int, string) {
+				st, _, to := postPage(e, c, loc+"/retire", url.Values{"reason": {"again"}, "confirm": {"yes"}})
+				return st, to
+			},
+		} {
+			st, to := try()
+			if st != 303 || to != loc {
+				t.Errorf("change of a retired center: %d %s", st, to)
+				continue
+			}
+			if _, html := e.page(c, to); !strings.Contains(html, "هذا المركز موقوف ولا يمكن تعديله") || !strings.Contains(html, "Merged") {
+				t.Errorf("retired center's page lacks the message")
+			}
+		}
+		if n := centerAuditCount(e); n != 2 {
+			t.Errorf("audit entries: %d, want 2", n)
+		}
+	})
+}
+
+// The search matches the names of the governorate and the district/city too.
+func TestCentersSearchTerritoryNames(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		centerUsers(e)
+		sharqia := e.token("sharqia")
+		mustCenter(e, sharqia, centerBodyFor("SH-ZAG-01", "13-001", "مركز التكنولوجيا"))
+		mustCenter(e, sharqia, centerBodyFor("SH-BEL-01", "13-002", "مركز التكنولوجيا"))
+		mustCenter(e, e.token("admin"), centerBodyFor("CA-001", "01-001", "مركز التكنولوجيا"))
+		ministry := e.token("ministry")
+		for q, want := range map[string]string{"الشرقية": "[SH-BEL-01 SH-ZAG-01]", "الشرقيه": "[SH-BEL-01 SH-ZAG-01]",
+			"sharqia": "[SH-BEL-01 SH-ZAG-01]", "بلبيس": "[SH-BEL-01]", "Belbeis": "[SH-BEL-01]", "الزقازيق التكنولوجيا": "[SH-ZAG-01]",
+			"القاهرة": "[CA-001]", "الزيتون": "[CA-001]", "zeitoun": "[CA-001]", "القاهرة بلبيس": "[]"} {
+			st, b := e.call("GET", "/api/v1/centers?q="+url.QueryEscape(q), ministry, nil)
+			if got := fmt.Sprint(itemCodes(b)); st != 200 || got != want && !(want == "[]" && got == "[]") {
+				t.Errorf("q=%q: %d %s, want %s", q, st, got, want)
+			}
+		}
+		if st, b := e.call("GET", "/api/v1/centers?q="+url.QueryEscape("القاهرة"), sharqia, nil); st != 200 || len(itemCodes(b)) != 0 {
+			t.Errorf("search reaches outside the scope: %s", b["_raw"])
+		}
+		c := e.browser()
+		e.uiLogin(c, "ministry")
+		st, html := e.page(c, "/centers?q="+url.QueryEscape("الشرقية"))
+		if st != 200 || !strings.Contains(html, "SH-ZAG-01") || !strings.Contains(html, "SH-BEL-01") || strings.Contains(html, "CA-001") ||
+			!strings.Contains(html, "عدد المراكز المطابقة: ٢") {
+			t.Errorf("ui search: %d\n%s", st, html)
+		}
+	})
+}
+
+// The list counts its matches, runs by governorate then code, and pages on both, with a
+// way back to the first page.
+func TestCentersListCountOrderPaging(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		centerUsers(e)
+		sharqia, admin := e.token("sharqia"), e.token("admin")
+		mustCenter(e, sharqia, centerBodyFor("AA-13-1", "13-001", "مركز"))
+		mustCenter(e, sharqia, centerBodyFor("AA-13-2", "13-002", "مركز"))
+		mustCenter(e, admin, centerBodyFor("ZZ-01-1", "01-001", "مركز"))
+		mustCenter(e, admin, centerBodyFor("ZZ-01-2", "01-002", "مركز"))
+		mustCenter(e, admin, centerBodyFor("MM-01", "01-003", "مركز"))
+		want := "[MM-01 ZZ-01-1 ZZ-01-2 AA-13-1 AA-13-2]"
+
+		var got []string
+		path := "/api/v1/centers?limit=2"
+		for pages := 1; pages < 10; pages++ {
+			st, b := e.call("GET", path, e.token("ministry"), nil)
+			if st != 200 || b["total"] != 5.0 {
+				t.Fatalf("page %d: %d %s", pages, st, b["_raw"])
+			}
+			got = append(got, itemCodes(b)...)
+			next, _ := b["next_cursor"].(string)
+			if next == "" {
+				break
+			}
+			path = "/api/v1/centers?limit=2&cursor=" + next
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("api order %v, want %s", got, want)
+		}
+
+		c := e.browser()
+		e.uiLogin(c, "ministry")
+		href := func(html, id string) string {
+			i := strings.Index(html, `id="`+id+`"`)
+			if i < 0 {
+				return ""
+			}
+			h := html[strings.LastIndex(html[:i], `href="`)+6:]
+			return strings.ReplaceAll(h[:strings.Index(h, `"`)], "&amp;", "&")
+		}
+		got = nil
+		path = "/centers?limit=2&kind=fixed"
+		for pages := 1; path != "" && pages < 10; pages++ {
+			st, html := e.page(c, path)
+			if st != 200 || !strings.Contains(html, "عدد المراكز المطابقة: ٥") {
+				t.Fatalf("ui page %d: %d\n%s", pages, st, html)
+			}
+			rest := html // the codes in the order the page shows them
+			for {
+				i := strings.Index(rest, `<bdi dir="ltr">`)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(`<bdi dir="ltr">`):]
+				got = append(got, rest[:strings.Index(rest, "<")])
+			}
+			first := href(html, "first-page")
+			if pages == 1 && first != "" || pages > 1 && first != "/centers?kind=fixed&limit=2" {
+				t.Errorf("page %d: first-page link %q", pages, first)
+			}
+			path = href(html, "next-page")
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("ui order %v, want %s", got, want)
+		}
+		if st, html := e.page(c, "/centers?cursor="+encodeCursor("13")); st != 422 || !strings.Contains(html, "start from the first page") && !strings.Contains(html, "ابدأ من الصفحة الأولى") {
+			t.Errorf("bad cursor: %d", st)
 		}
 	})
 }

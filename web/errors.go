@@ -114,16 +114,36 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, status, "error", "error.title", map[string]any{
-		"Message": message(ri.lang, ri.id, e), "Status": status, "Fields": fieldList(ri.lang, e)})
+	title := "error.title." + e.Code
+	if !i18n.Has(title) {
+		title = "error.title"
+	}
+	s.render(w, r, status, "error", title, map[string]any{
+		"Message": message(ri.lang, ri.id, e), "Status": status, "Fields": fieldList(ri.lang, e),
+		"Back": backLink(r)})
 }
 
+// fieldList names each problem's field in the user's language where the catalog has
+// a label for it ("fieldname.<field>"), as the error page shows them outside any form.
 func fieldList(lang string, e *markaz.Error) []string {
 	var out []string
 	for _, f := range e.Fields {
-		out = append(out, f.Field+": "+fieldMessage(lang, f))
+		name := f.Field
+		if k := "fieldname." + f.Field; i18n.Has(k) {
+			name = i18n.T(lang, k, nil)
+		}
+		out = append(out, name+": "+fieldMessage(lang, f))
 	}
 	return out
+}
+
+// backLink offers the list page above a failed record page ("/centers/x/edit" → "/centers").
+func backLink(r *http.Request) string {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) < 2 || parts[0] == "" || strings.ContainsAny(parts[0], `<>"'\\`) {
+		return ""
+	}
+	return "/" + parts[0]
 }
 
 // api adapts a handler returning error for the JSON API.

@@ -106,6 +106,17 @@ func flash(w http.ResponseWriter, key string) {
 	http.SetCookie(w, &http.Cookie{Name: "flash", Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
+// keepOrder stops Arabic-Indic numbers joined by dashes ("٢٠٢٣–٢٠٢٤", "٢٠٢٦-١١-٢٧") from
+// being reversed on English (left-to-right) pages: between two Arabic-Indic numbers a dash
+// resolves right-to-left, so it is flanked by left-to-right marks. Arabic pages read the
+// runs right to left, which is already the logical order.
+func keepOrder(v View, s string) string {
+	if v.Lang != "en" || v.Digits != "arab" {
+		return s
+	}
+	return strings.NewReplacer("-", "\u200e-\u200e", "–", "\u200e–\u200e").Replace(s)
+}
+
 // templateFuncs are available in every template. Functions taking the View localize.
 var templateFuncs = template.FuncMap{
 	"t": func(v View, key string) string { return i18n.T(v.Lang, key, nil) },
@@ -134,14 +145,14 @@ var templateFuncs = template.FuncMap{
 	"date": func(v View, d any) string {
 		switch x := d.(type) {
 		case markaz.Date:
-			return i18n.Digits(x.String(), v.Digits)
+			return keepOrder(v, i18n.Digits(x.String(), v.Digits))
 		case time.Time:
-			return i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits)
+			return keepOrder(v, i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits))
 		case *time.Time:
 			if x == nil {
 				return ""
 			}
-			return i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits)
+			return keepOrder(v, i18n.Digits(x.In(markaz.Cairo).Format("2006-01-02 15:04"), v.Digits))
 		}
 		return ""
 	},
@@ -156,7 +167,7 @@ var templateFuncs = template.FuncMap{
 			}
 			n = *x
 		}
-		return i18n.T(v.Lang, "common.fiscal_year", map[string]any{"fy": i18n.Digits(markaz.FiscalYearLabel(n), v.Digits)})
+		return i18n.T(v.Lang, "common.fiscal_year", map[string]any{"fy": keepOrder(v, i18n.Digits(markaz.FiscalYearLabel(n), v.Digits))})
 	},
 	// name picks the Arabic or English of a pair.
 	"name": func(v View, ar, en string) string {

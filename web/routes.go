@@ -97,7 +97,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /audit", s.ui(s.handleAudit))
 	mux.HandleFunc("GET /audit/{id}", s.ui(s.handleAuditEntry))
 
-	// Anything else under /api/ is a JSON 404, not an HTML page.
+	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
+	mux.HandleFunc("/", s.ui(s.apiNotFound))
 	return mux
 }

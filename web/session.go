@@ -181,14 +181,13 @@ func (s *Server) changePassword(r *http.Request, p *markaz.Principal, current, n
 	}); err != nil {
 		return err
 	}
+	// Every problem at once: the current password, the policy, the confirmation.
 	var v markaz.Validator
 	if !auth.Verify(current, u.PasswordHash) {
 		v.Add("current", "password_wrong", nil)
 	}
-	if err := markaz.CheckPassword("new", newPw, u.Username); err != nil {
-		return err
-	}
-	if newPw == current {
+	v.Merge(markaz.CheckPassword("new", newPw, u.Username), nil)
+	if newPw == current && !v.Has("new") {
 		v.Add("new", "password_same", nil)
 	}
 	if newPw != confirm {

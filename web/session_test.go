@@ -179,3 +179,22 @@ func TestBadEncodingIsA4xx(t *testing.T) {
 		}
 	})
 }
+
+// A session used every 20 minutes still ends 12 hours after login.
+func TestUISessionAbsoluteLifetime(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("sup", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		c := e.browser()
+		e.uiLogin(c, "sup")
+		for i := 0; i < 35; i++ { // 35 × 20 min = 11 h 40 min
+			e.clock.Advance(20 * time.Minute)
+			if st, _ := e.page(c, "/settings"); st != 200 {
+				t.Fatalf("after %d min: %d", (i+1)*20, st)
+			}
+		}
+		e.clock.Advance(21 * time.Minute)
+		if st, _ := e.page(c, "/settings"); st != 303 {
+			t.Fatalf("session outlived 12 hours: %d", st)
+		}
+	})
+}

@@ -7,6 +7,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,20 +284,39 @@ type govPage struct {
 	Units  []store.UnitRecord
 	Types  []territoryOption
 	Today  string
-	Next   string
+	Next   string // the next page's URL
 	Edit   string
 	Form   string
 	Values map[string]string
 	Errors map[string]string
+	// Done is the message of the change just made to unit DoneUnit, shown under its row.
+	Done, DoneUnit string
 }
 
-// handleGovernorate: GET /territory/{gov}.
+// unitDone sends the browser back to the unit's row after a change, where the page
+// shows what was done right under the row (a flash at the top of the page would be
+// scrolled out of sight by the anchor).
+func unitDone(w http.ResponseWriter, r *http.Request, gov, code, done string) {
+	q := url.Values{"done": {done}, "unit": {code}}
+	http.Redirect(w, r, "/territory/"+gov+"?"+q.Encode()+"#unit-"+code, http.StatusSeeOther)
+}
+
+// unitDoneKeys are the messages ?done= may ask for.
+var unitDoneKeys = map[string]string{"added": "territory.added", "renamed": "territory.renamed",
+	"retired": "territory.retired", "unretired": "territory.unretired"}
+
+// handleGovernorate: GET /territory/{gov}[?done=&unit=].
 func (s *Server) handleGovernorate(w http.ResponseWriter, r *http.Request) error {
 	p, err := need(r, markaz.PermTerritoryWrite)
 	if err != nil {
 		return err
 	}
-	return s.renderGov(w, r, p, r.PathValue("gov"), http.StatusOK, govPage{})
+	q := r.URL.Query()
+	pg := govPage{}
+	if key := unitDoneKeys[q.Get("done")]; key != "" {
+		pg.DoneUnit, pg.Done = q.Get("unit"), i18n.T(info(r).lang, key, nil)
+	}
+	return s.renderGov(w, r, p, r.PathValue("gov"), http.StatusOK, pg)
 }
 
 // renderGov shows a governorate's units page: 404 for an unknown governorate, 403
@@ -324,7 +344,11 @@ func (s *Server) renderGov(w http.ResponseWriter, r *http.Request, p *markaz.Pri
 		return err
 	}
 	if len(pg.Units) == limit {
-		pg.Next = encodeCursor(pg.Units[len(pg.Units)-1].Code)
+		q := url.Values{"cursor": {encodeCursor(pg.Units[len(pg.Units)-1].Code)}}
+		if l := r.URL.Query().Get("limit"); l != "" {
+			q.Set("limit", l)
+		}
+		pg.Next = "/territory/" + g.Code + "?" + q.Encode()
 	}
 	pg.Gov, pg.Types, pg.Today = g, unitTypeOptions(info(r).lang), markaz.Today(s.db.Clock).String()
 	s.render(w, r, status, "territory_gov", "territory.gov_title", pg)
@@ -376,8 +400,7 @@ func (s *Server) handleAddUnit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.unitFormFailed(w, r, p, g.Code, "add", "add", err)
 	}
-	flash(w, "territory.added")
-	http.Redirect(w, r, "/territory/"+rec.GovCode+"#unit-"+rec.Code, http.StatusSeeOther)
+	unitDone(w, r, rec.GovCode, rec.Code, "added")
 	return nil
 }
 
@@ -392,8 +415,7 @@ func (s *Server) handleRenameUnit(w http.ResponseWriter, r *http.Request) error 
 	if _, err := s.renameUnit(r, p, u.Code, store.UnitChange{NameAr: &ar, NameEn: &en, Type: &typ}); err != nil {
 		return s.unitFormFailed(w, r, p, u.GovCode, u.Code, "rename", err)
 	}
-	flash(w, "territory.renamed")
-	http.Redirect(w, r, "/territory/"+u.GovCode+"#unit-"+u.Code, http.StatusSeeOther)
+	unitDone(w, r, u.GovCode, u.Code, "renamed")
 	return nil
 }
 
@@ -407,8 +429,7 @@ func (s *Server) handleRetireUnit(w http.ResponseWriter, r *http.Request) error 
 	if _, err := s.retireUnit(r, p, u.Code, b); err != nil {
 		return s.unitFormFailed(w, r, p, u.GovCode, u.Code, "retire", err)
 	}
-	flash(w, "territory.retired")
-	http.Redirect(w, r, "/territory/"+u.GovCode+"#unit-"+u.Code, http.StatusSeeOther)
+	unitDone(w, r, u.GovCode, u.Code, "retired")
 	return nil
 }
 
@@ -421,7 +442,6 @@ func (s *Server) handleUnretireUnit(w http.ResponseWriter, r *http.Request) erro
 	if _, err := s.unretireUnit(r, p, u.Code); err != nil {
 		return err
 	}
-	flash(w, "territory.unretired")
-	http.Redirect(w, r, "/territory/"+u.GovCode+"#unit-"+u.Code, http.StatusSeeOther)
+	unitDone(w, r, u.GovCode, u.Code, "unretired")
 	return nil
 }

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	stdhtml "html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -211,16 +213,23 @@ func TestTerritoryPages(t *testing.T) {
 			t.Fatalf("add without Arabic name: %d", st)
 		}
 		resp := e.form(c, "/territory/01", url.Values{"name_ar": {"حي العاصمة"}, "name_en": {"Capital"}, "unit_type": {"hayy"}})
-		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/territory/01#unit-01-043" {
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/territory/01?done=added&unit=01-043#unit-01-043" {
 			t.Fatalf("add: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		if _, html := e.page(c, "/territory/01"); !strings.Contains(html, "حي العاصمة") || !strings.Contains(html, "تمت إضافة الوحدة") {
-			t.Fatal("added unit or its message not shown")
+		// The message sits right under the new row the browser jumps to.
+		_, html = e.page(c, resp.Header.Get("Location"))
+		row := strings.Index(html, `<tr id="unit-01-043">`)
+		msg := strings.Index(html, `<tr class="row-done"><td colspan="6"><p class="flash" role="status">حي العاصمة (<bdi>٠١-٠٤٣</bdi>): تمت إضافة الوحدة`)
+		if row < 0 || msg < row || strings.Contains(html[row+3:msg], "<tr") || strings.Count(html, "تمت إضافة الوحدة") != 1 {
+			t.Fatalf("added unit or its message not shown under it: %d %d", row, msg)
+		}
+		if _, html := e.page(c, "/territory/01?done=bogus&unit=01-043"); strings.Contains(html, "row-done") {
+			t.Fatal("an unknown done shows a message")
 		}
 		// Rename, then retire and bring back.
 		resp = e.form(c, "/territory/units/01-043", url.Values{"name_ar": {"حي العاصمة الجديد"}, "name_en": {"New Capital"}, "unit_type": {"city"}})
-		if resp.StatusCode != 303 {
-			t.Fatalf("rename: %d", resp.StatusCode)
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/territory/01?done=renamed&unit=01-043#unit-01-043" {
+			t.Fatalf("rename: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		st, html, _ = postPage(e, c, "/territory/units/01-043/retire", url.Values{"retired_on": {"2026-03-01"}, "reason": {""}})
 		if st != 422 || !strings.Contains(html, `<details class="unit-edit" open>`) || !strings.Contains(html, `id="e-reason-01-043"`) ||
@@ -275,10 +284,72 @@ func TestTerritoryPages(t *testing.T) {
 		if st, _ := e.page(c13, "/territory/13"); st != 200 {
 			t.Fatalf("admin of 13 opens Sharqia: %d", st)
 		}
+		// The "next" link of a paged governorate leads on, at the same page size.
+		_, html = e.page(c13, "/territory/13?limit=5")
+		m := regexp.MustCompile(`<a href="([^"]*)" rel="next">`).FindStringSubmatch(html)
+		if m == nil || !strings.Contains(html, `id="unit-13-005"`) || strings.Contains(html, `id="unit-13-006"`) {
+			t.Fatal("first page of Sharqia")
+		}
+		next := stdhtml.UnescapeString(m[1])
+		if !strings.HasPrefix(next, "/territory/13?cursor=") || !strings.Contains(next, "&limit=5") {
+			t.Fatalf("next link %q", next)
+		}
+		if st, html := e.page(c13, next); st != 200 || !strings.Contains(html, `id="unit-13-006"`) || !strings.Contains(html, `id="unit-13-010"`) ||
+			strings.Contains(html, `id="unit-13-005"`) || strings.Contains(html, `id="unit-13-011"`) {
+			t.Fatalf("second page of Sharqia: %d", st)
+		}
 		cs := e.browser()
 		e.uiLogin(cs, "sup13")
 		if st, _ := e.page(cs, "/territory"); st != 403 {
 			t.Fatalf("supervisor opens territory: %d", st)
+		}
+	})
+}
+
+// A district/city may not take the name of another in use of the same type in its
+// governorate, in either language: the API says which field, the page shows it there.
+func TestTerritoryDuplicateNames(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		territoryUsers(e)
+		admin13 := e.token("admin13")
+		// 13-002 is the markaz بلبيس / Belbeis.
+		for _, c := range []struct {
+			body   map[string]any
+			fields []string
+		}{
+			{map[string]any{"governorate": "13", "name_ar": "بلبيس", "name_en": "Other", "unit_type": "markaz"}, []string{"name_ar"}},
+			{map[string]any{"governorate": "13", "name_ar": "أخرى", "name_en": "BELBEIS", "unit_type": "markaz"}, []string{"name_en"}},
+			{map[string]any{"governorate": "13", "name_ar": "بِلبيس", "name_en": "belbeis", "unit_type": "markaz"}, []string{"name_ar", "name_en"}},
+		} {
+			st, b := e.call("POST", "/api/v1/units", admin13, c.body)
+			for _, f := range c.fields {
+				if st != 422 || problemFields(b)[f] != "unit_name_taken" {
+					t.Errorf("%v: %d %.300s", c.body, st, b["_raw"])
+				}
+			}
+		}
+		if st, b := e.call("PUT", "/api/v1/units/13-001", admin13, map[string]any{"name_en": "Belbeis"}); st != 422 || problemFields(b)["name_en"] != "unit_name_taken" {
+			t.Fatalf("rename to a taken name: %d %.300s", st, b["_raw"])
+		}
+		if st, b := e.call("POST", "/api/v1/units", admin13, map[string]any{"governorate": "13", "name_ar": "بلبيس", "name_en": "Belbeis", "unit_type": "city"}); st != 201 {
+			t.Fatalf("the city of the same name: %d %.300s", st, b["_raw"])
+		}
+
+		c := e.browser()
+		e.uiLogin(c, "admin13")
+		st, html, _ := postPage(e, c, "/territory/13", url.Values{"name_ar": {"بلبيس"}, "name_en": {"Belbeis"}, "unit_type": {"markaz"}})
+		if st != 422 || !strings.Contains(html, `<p class="error" id="e-name_ar-new">توجد في هذه المحافظة وحدة أخرى من النوع نفسه بهذا الاسم.</p>`) ||
+			!strings.Contains(html, `id="e-name_en-new"`) || !strings.Contains(html, `value="Belbeis"`) {
+			t.Fatalf("add a taken name: %d", st)
+		}
+		st, html, _ = postPage(e, c, "/territory/units/13-001", url.Values{"name_ar": {"الزقازيق"}, "name_en": {"Belbeis"}, "unit_type": {"markaz"}})
+		if st != 422 || !strings.Contains(html, `id="e-name_en-13-001"`) || strings.Contains(html, `id="e-name_ar-13-001"`) {
+			t.Fatalf("rename to a taken name: %d", st)
+		}
+		e.form(c, "/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+		st, html, _ = postPage(e, c, "/territory/13", url.Values{"name_ar": {"جديدة"}, "name_en": {" belbeis"}, "unit_type": {"markaz"}})
+		if st != 422 || !strings.Contains(html, "Another district/city of the same type in this governorate already has this name.") {
+			t.Fatalf("English, add a taken name: %d", st)
 		}
 	})
 }

@@ -1,16 +1,17 @@
 package web
 
 // Users, roles and territorial assignments: list, view, create, import (CSV), disable and
-// enable, reset password, grant and revoke — in the UI and the API. What a principal may
-// do to whom is decided in the store, inside the transaction that writes
-// (markaz.Principal.CanGrant and CanManageUser); these handlers parse, call and present.
+// enable, reset password, grant and revoke. This file holds the actions the pages and the
+// API share (each parses nothing and presents nothing), the CSV reader, and the pages;
+// users_api.go holds the JSON handlers. What a principal may do to whom is decided in
+// the store, inside the transaction that writes (markaz.Principal.CanGrant and
+// CanManageUser); the handlers parse, call and present.
 
 import (
+	"cmp"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -46,22 +47,6 @@ func userFor(scope markaz.Scope, u markaz.User) userOut {
 		}
 	}
 	return out
-}
-
-// newUserBody is the body of POST /api/v1/users. A missing password is generated and
-// returned once.
-type newUserBody struct {
-	Username    string                   `json:"username"`
-	FullName    string                   `json:"full_name"`
-	Email       string                   `json:"email"`
-	Mobile      string                   `json:"mobile"`
-	Password    string                   `json:"password"`
-	Assignments []markaz.AssignmentInput `json:"assignments"`
-}
-
-// resetBody is the optional body of a password reset.
-type resetBody struct {
-	Password string `json:"password"`
 }
 
 var userGovRE = regexp.MustCompile(`^[0-9]{2}$`)
@@ -360,169 +345,6 @@ func rowProblems(lang string, rowErrs []store.RowError) []rowProblem {
 	return out
 }
 
-// -- API --
-
-// apiUsers: GET /api/v1/users?q=&role=&governorate=&include_disabled=&limit=&cursor=
-func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersRead)
-	if err != nil {
-		return err
-	}
-	us, next, err := s.listUsers(r, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, page[userOut]{Items: us, NextCursor: next})
-}
-
-// apiUser: GET /api/v1/users/{id}
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersRead)
-	if err != nil {
-		return err
-	}
-	u, err := s.visibleUser(r, p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, u)
-}
-
-// apiCreateUser: POST /api/v1/users → 201 with the user (and the generated password).
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	var b newUserBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	u := &markaz.User{Username: b.Username, FullName: b.FullName, Email: b.Email, Mobile: b.Mobile}
-	pw, err := s.createUser(r, p, u, b.Password, b.Assignments)
-	if err != nil {
-		return err
-	}
-	out := userFor(p.Scope(markaz.PermUsersRead), *u)
-	out.TemporaryPassword = pw
-	return writeJSON(w, http.StatusCreated, out)
-}
-
-// apiDisableUser: POST /api/v1/users/{id}/disable
-func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request) error {
-	return s.apiSetDisabled(w, r, true)
-}
-
-// apiEnableUser: POST /api/v1/users/{id}/enable
-func (s *Server) apiEnableUser(w http.ResponseWriter, r *http.Request) error {
-	return s.apiSetDisabled(w, r, false)
-}
-
-func (s *Server) apiSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	u, err := s.setDisabled(r, p, disabled)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, userFor(p.Scope(markaz.PermUsersRead), *u))
-}
-
-// apiResetPassword: POST /api/v1/users/{id}/reset-password, body {"password"} or none.
-func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	var b resetBody
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &b); err != nil {
-			return err
-		}
-	}
-	u, pw, err := s.resetPassword(r, p, b.Password)
-	if err != nil {
-		return err
-	}
-	out := userFor(p.Scope(markaz.PermUsersRead), *u)
-	out.TemporaryPassword = pw
-	return writeJSON(w, http.StatusOK, out)
-}
-
-// apiGrant: POST /api/v1/users/{id}/assignments → 201 with the assignment.
-func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	var in markaz.AssignmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	a, err := s.grant(r, p, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, a)
-}
-
-// apiRevoke: POST /api/v1/users/{id}/assignments/{aid}/revoke
-func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	a, err := s.revoke(r, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, a)
-}
-
-// apiImportUsers: POST /api/v1/users/import with a text/csv body → 201 with the users
-// and their temporary passwords, or 422 with a problem per bad row (nothing imported).
-func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
-		return &markaz.Error{Code: markaz.EInvalid, Key: "users.import.want_csv",
-			Fields: []markaz.FieldError{{Field: "file", Code: "csv_type"}}}
-	}
-	rows, fileProblems, err := readUserCSV(http.MaxBytesReader(w, r.Body, maxUserCSV))
-	if err != nil {
-		return err
-	}
-	users, problems, err := s.importUsers(r, p, rows, fileProblems)
-	if err != nil {
-		return err
-	}
-	if problems != nil {
-		return s.writeRowProblems(w, r, problems)
-	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"created": len(users), "users": users})
-}
-
-// writeRowProblems answers 422 with a problem details body whose errors carry the row
-// and column of each problem.
-func (s *Server) writeRowProblems(w http.ResponseWriter, r *http.Request, rowErrs []store.RowError) error {
-	ri := info(r)
-	e := &markaz.Error{Code: markaz.EInvalid, Key: "users.import.rejected", Args: map[string]any{"count": len(rowErrs)}}
-	body := struct {
-		problem
-		Errors []rowProblem `json:"errors"`
-	}{problem: problem{Type: "urn:markaz:problem:" + e.Code, Title: i18n.T(ri.lang, "error.invalid", nil),
-		Status: http.StatusUnprocessableEntity, Detail: message(ri.lang, ri.id, e), Instance: r.URL.Path,
-		RequestID: ri.id, Code: e.Code}, Errors: rowProblems(ri.lang, rowErrs)}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Content-Language", ri.lang)
-	w.WriteHeader(http.StatusUnprocessableEntity)
-	return json.NewEncoder(w).Encode(body)
-}
-
 // -- UI --
 
 // userOption is one choice of a select.
@@ -536,19 +358,42 @@ func userOptions(lang, prefix string, values []string) []userOption {
 	return out
 }
 
-// userForm is a user or assignment form with its values and per-field messages.
-type userForm struct {
-	Values url.Values
-	Errors map[string]string
-	Roles  []userOption
-	Levels []userOption
-	Govs   []centerGov // territories the datalist suggests
+// userGroup is an <optgroup> of a select.
+type userGroup struct {
+	Label   string
+	Options []userOption
 }
+
+// userForm is a user or assignment form with its values and per-field messages, and
+// the choices of its selects: the roles and levels the principal may grant, and the
+// territories it may grant in, one select per level (the level decides which counts).
+type userForm struct {
+	Values  url.Values
+	Errors  map[string]string
+	Roles   []userOption
+	Levels  []userOption
+	Govs    []userOption
+	Units   []userGroup // by governorate
+	Centers []userGroup // by district/city
+}
+
+// userPick picks the Arabic or English of a pair.
+func userPick(lang, ar, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return ar
+}
+
+// userIsolate keeps a Latin code from reordering the Arabic text around it where no
+// markup may go (an <option>): a first-strong isolate, as <bdi> would.
+func userIsolate(code string) string { return "\u2068" + code + "\u2069" }
 
 // newUserForm prepares a form with the roles p may grant and the territories it manages.
 func (s *Server) newUserForm(r *http.Request, p *markaz.Principal, values url.Values, errs map[string]string) (userForm, error) {
 	lang := info(r).lang
-	govs, err := s.centerChoices(r, p.Scope(markaz.PermUsersManage))
+	scope := p.Scope(markaz.PermUsersManage)
+	places, err := s.db.GrantPlaces(r.Context(), scope)
 	if err != nil {
 		return userForm{}, err
 	}
@@ -560,19 +405,44 @@ func (s *Server) newUserForm(r *http.Request, p *markaz.Principal, values url.Va
 	}
 	values.Del("password") // never echoed back
 	levels := markaz.Levels
-	if !p.Scope(markaz.PermUsersManage).All {
+	if !scope.All {
 		// Only national managers grant at the national level.
 		levels = []string{markaz.LevelGovernorate, markaz.LevelUnit, markaz.LevelCenter}
 	}
-	return userForm{Values: values, Errors: errs, Roles: userOptions(lang, "role.", p.GrantableRoles()),
-		Levels: userOptions(lang, "level.", levels), Govs: govs}, nil
+	f := userForm{Values: values, Errors: errs, Roles: userOptions(lang, "role.", p.GrantableRoles()),
+		Levels: userOptions(lang, "level.", levels)}
+	govName := map[string]string{}
+	for _, g := range places.Govs {
+		govName[g.Code] = userPick(lang, g.NameAr, g.NameEn)
+		f.Govs = append(f.Govs, userOption{Value: g.Code, Label: govName[g.Code]})
+	}
+	gov := ""
+	for _, u := range places.Units {
+		if u.GovCode != gov {
+			gov = u.GovCode
+			f.Units = append(f.Units, userGroup{Label: cmp.Or(govName[u.GovCode], u.GovCode)})
+		}
+		g := &f.Units[len(f.Units)-1]
+		g.Options = append(g.Options, userOption{Value: u.Code, Label: userPick(lang, u.NameAr, u.NameEn)})
+	}
+	sep := userPick(lang, "، ", ", ")
+	unit := ""
+	for _, c := range places.Centers {
+		if c.UnitCode != unit {
+			unit = c.UnitCode
+			f.Centers = append(f.Centers, userGroup{Label: userPick(lang, c.UnitNameAr, c.UnitNameEn) + sep + userPick(lang, c.GovNameAr, c.GovNameEn)})
+		}
+		g := &f.Centers[len(f.Centers)-1]
+		g.Options = append(g.Options, userOption{Value: c.ID, Label: userPick(lang, c.NameAr, c.NameEn) + " (" + userIsolate(c.Code) + ")"})
+	}
+	return f, nil
 }
 
-// userAssignmentInput reads the assignment fields of a form; the territory is one code.
+// userAssignmentInput reads the assignment fields of a form: its territory selects
+// carry the API's names (governorate, unit, center_id), of which the level picks one.
 func userAssignmentInput(f url.Values) markaz.AssignmentInput {
-	in := markaz.AssignmentInput{Role: f.Get("role"), Level: f.Get("level"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on")}
-	in.PlaceCode(f.Get("territory"))
-	return in
+	return markaz.AssignmentInput{Role: f.Get("role"), Level: f.Get("level"), Governorate: f.Get("governorate"),
+		Unit: f.Get("unit"), CenterID: f.Get("center_id"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on")}
 }
 
 // userFormErrors maps a validation error to the fields of the user and assignment forms
@@ -585,9 +455,6 @@ func userFormErrors(lang string, err error) map[string]string {
 	out := map[string]string{}
 	for k, msg := range m {
 		k = strings.TrimPrefix(k, "assignments[0].")
-		if slices.Contains(markaz.TerritoryFields, k) {
-			k = "territory"
-		}
 		if _, ok := out[k]; !ok {
 			out[k] = msg
 		}
@@ -637,36 +504,48 @@ func (s *Server) userPlaces(r *http.Request, users []userOut) (*userPlaces, erro
 	return n, err
 }
 
-func (n *userPlaces) pick(ar, en string) string {
-	if n.lang == "en" {
-		return en
-	}
-	return ar
+// userPlace names an assignment's territory: the place, the code people read it by (a
+// center's; the page isolates it in <bdi>), and the governorate it lies in.
+type userPlace struct {
+	Name, Code, Within, Sep string
 }
 
-// label names an assignment's territory, narrowest first.
-func (n *userPlaces) label(a markaz.Assignment) string {
+// Text is the place as plain text, for attributes that cannot hold markup.
+func (pl userPlace) Text() string {
+	out := pl.Name
+	if pl.Code != "" {
+		out += " (" + userIsolate(pl.Code) + ")"
+	}
+	if pl.Within != "" {
+		out += pl.Sep + pl.Within
+	}
+	return out
+}
+
+// place names an assignment's territory, narrowest first.
+func (n *userPlaces) place(a markaz.Assignment) userPlace {
 	g := n.govs[a.GovCode]
-	gov := n.pick(g.NameAr, g.NameEn)
-	sep := n.pick("، ", ", ")
+	pl := userPlace{Name: userPick(n.lang, g.NameAr, g.NameEn), Sep: userPick(n.lang, "، ", ", ")}
 	switch a.Level {
 	case markaz.LevelGovernorate:
-		return gov
+		return pl
 	case markaz.LevelUnit:
 		u := n.units[a.UnitCode]
-		return n.pick(u.NameAr, u.NameEn) + sep + gov
+		pl.Name, pl.Within = userPick(n.lang, u.NameAr, u.NameEn), pl.Name
+		return pl
 	case markaz.LevelCenter:
 		if c := n.centers[a.CenterID]; c != nil {
-			return n.pick(c.NameAr, c.NameEn) + " (" + c.Code + ")" + sep + gov
+			pl.Name, pl.Code, pl.Within = userPick(n.lang, c.NameAr, c.NameEn), c.Code, pl.Name
+			return pl
 		}
 	}
-	return i18n.T(n.lang, "common.nation", nil)
+	return userPlace{Name: i18n.T(n.lang, "common.nation", nil)}
 }
 
 // userAssignmentRow is an assignment as a page lists it.
 type userAssignmentRow struct {
 	markaz.Assignment
-	Place     string
+	Place     userPlace
 	Status    string // active, future, ended, revoked
 	CanRevoke bool
 }
@@ -690,7 +569,7 @@ func (s *Server) userRows(r *http.Request, p *markaz.Principal, users []userOut,
 		out[i].userOut = u
 		can := manageable != nil && manageable(u)
 		for _, a := range u.Assignments {
-			row := userAssignmentRow{Assignment: a, Place: places.label(a), Status: "active"}
+			row := userAssignmentRow{Assignment: a, Place: places.place(a), Status: "active"}
 			switch {
 			case a.RevokedAt != nil:
 				row.Status = "revoked"
@@ -916,7 +795,7 @@ func (s *Server) handleUserReset(w http.ResponseWriter, r *http.Request) error {
 // userImportPage is the data of the import page: the problems of a refused file, or the
 // users an accepted one created with their temporary passwords.
 type userImportPage struct {
-	Header   string
+	Columns  []string // the header a file must start with
 	Problems []rowProblem
 	Created  []userOut
 }
@@ -925,7 +804,7 @@ func (s *Server) handleUserImportForm(w http.ResponseWriter, r *http.Request) er
 	if _, err := need(r, markaz.PermUsersManage); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "user_import", "users.import.title", userImportPage{Header: strings.Join(userCSVHeader, ",")})
+	s.render(w, r, http.StatusOK, "user_import", "users.import.title", userImportPage{Columns: userCSVHeader})
 	return nil
 }
 
@@ -934,7 +813,7 @@ func (s *Server) handleUserImport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	data := userImportPage{Header: strings.Join(userCSVHeader, ",")}
+	data := userImportPage{Columns: userCSVHeader}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUserCSV+64<<10)
 	file, _, err := r.FormFile("file")
 	var tooBig *http.MaxBytesError

@@ -142,18 +142,24 @@ func TestUsersAPICreateAndOverGrant(t *testing.T) {
 		}
 		usersLogin(e, "hany", pw)
 
-		// Over-grants are 422 with cannot_grant on the assignment's role.
-		for _, a := range []map[string]any{
-			{"role": "admin", "level": "nation"},
-			{"role": "admin", "level": "governorate", "governorate": "13"},
-			{"role": "ministry", "level": "nation"},
-			{"role": "supervisor", "level": "governorate", "governorate": "01"},
-			{"role": "clerk", "level": "center", "center_id": w.cairoCenter.ID},
+		// Over-grants are 422: cannot_grant on the role the supervisor may grant nowhere,
+		// outside_scope on the territory (or the level, for the nation) outside its own.
+		for _, c := range []struct {
+			a    map[string]any
+			want string
+		}{
+			{map[string]any{"role": "admin", "level": "nation"}, "assignments[0].role:cannot_grant"},
+			{map[string]any{"role": "admin", "level": "governorate", "governorate": "13"}, "assignments[0].role:cannot_grant"},
+			{map[string]any{"role": "ministry", "level": "nation"}, "assignments[0].role:cannot_grant"},
+			{map[string]any{"role": "inspector", "level": "nation"}, "assignments[0].level:outside_scope"},
+			{map[string]any{"role": "supervisor", "level": "governorate", "governorate": "01"}, "assignments[0].governorate:outside_scope"},
+			{map[string]any{"role": "head", "level": "unit", "unit": "01-001"}, "assignments[0].unit:outside_scope"},
+			{map[string]any{"role": "clerk", "level": "center", "center_id": w.cairoCenter.ID}, "assignments[0].center_id:outside_scope"},
 		} {
 			st, b := e.call("POST", "/api/v1/users", sh, map[string]any{"username": "eve", "full_name": "Eve",
-				"assignments": []map[string]any{a}})
-			if st != 422 || usersFields(b) != "assignments[0].role:cannot_grant" {
-				t.Errorf("over-grant %v: %d %v", a, st, b["_raw"])
+				"assignments": []map[string]any{c.a}})
+			if st != 422 || usersFields(b) != c.want {
+				t.Errorf("over-grant %v: %d %v, want %s", c.a, st, b["_raw"], c.want)
 			}
 		}
 		// Bad input is a 4xx naming the field, never a 500.
@@ -165,7 +171,7 @@ func TestUsersAPICreateAndOverGrant(t *testing.T) {
 			`{"username":"zed","full_name":"Zed","assignments":[{"role":"clerk","level":"center","center_id":"x\u0000"}]}`:                                                          "assignments[0].center_id:unknown_territory",
 			`{"username":"zed","full_name":"Zed","assignments":[{"role":"finance","level":"governorate","governorate":"13","starts_on":"2026-13-01"}]}`:                             "assignments[0].starts_on:date_format",
 			`{"username":"zed","full_name":"Zed","assignments":[]}`:                                                                                                                 "assignments:required",
-			`{"username":"zed","full_name":"Zed","password":"short","assignments":[{"role":"finance","level":"governorate","governorate":"01"}]}`:                                   "password:password_short assignments[0].role:cannot_grant",
+			`{"username":"zed","full_name":"Zed","password":"short","assignments":[{"role":"finance","level":"governorate","governorate":"01"}]}`:                                   "password:password_short assignments[0].governorate:outside_scope",
 			`{"username":"mona","full_name":"` + strings.Repeat("م", 121) + `","email":"a\u0000@b.eg","assignments":[{"role":"finance","level":"governorate","governorate":"13"}]}`: "full_name:too_long email:invalid_chars username:username_taken",
 			`{"username":"zed","full_name":"Zed","assignments":[{"role":"clerk","level":"center","territory":"SH-ZAG-01"}]}`:                                                        "territory:unknown_field",
 			`{"username":5}`: "username:wrong_type",
@@ -216,8 +222,8 @@ func TestUsersAPIScopeListAndView(t *testing.T) {
 			{adm, "?governorate=13", "ahmed clerk head sharqia"},
 			{adm, "?governorate=%D9%A0%D9%A1", "cairo cairoclerk"}, // Arabic-Indic ٠١
 			{sh, "?q=AHM", "ahmed"},
-			{sh, "?governorate=01", ""},
 			{e.token("head"), "", "clerk head"},
+			{e.token("head"), "?governorate=13", "clerk head"},
 		} {
 			st, b := list(c.tok, c.q)
 			if st != 200 || usersNames(b) != c.want {
@@ -238,6 +244,21 @@ func TestUsersAPIScopeListAndView(t *testing.T) {
 			if st, b := list(sh, q); st != 422 {
 				t.Errorf("bad query %s: %d %v", q, st, b["_raw"])
 			}
+		}
+		// A governorate filter outside the reader's territory is 403, as on the centers
+		// list; an unknown one is 422.
+		for _, c := range []struct {
+			tok, q string
+			want   int
+		}{{sh, "?governorate=01", 403}, {ca, "?governorate=13", 403}, {e.token("head"), "?governorate=01", 403},
+			{sh, "?governorate=99", 422}, {adm, "?governorate=99", 422}} {
+			st, b := list(c.tok, c.q)
+			if st != c.want || strings.Contains(b["_raw"].(string), "cairoclerk") || strings.Contains(b["_raw"].(string), `"items"`) {
+				t.Errorf("filter %s: %d %v, want %d", c.q, st, b["_raw"], c.want)
+			}
+		}
+		if st, b := list(sh, "?governorate=99"); usersFields(b) != "governorate:unknown_governorate" {
+			t.Errorf("unknown governorate: %d %v", st, b["_raw"])
 		}
 		if st, _ := list(e.token("clerk"), ""); st != 403 {
 			t.Errorf("clerk lists users: %d", st)
@@ -290,9 +311,9 @@ func TestUsersAPIManageWithinScope(t *testing.T) {
 			t.Fatalf("grant: %d %v", st, a["_raw"])
 		}
 		for body, want := range map[string]string{
-			`{"role":"inspector","level":"governorate","governorate":"01"}`:               "role:cannot_grant",
+			`{"role":"inspector","level":"governorate","governorate":"01"}`:               "governorate:outside_scope",
 			`{"role":"admin","level":"governorate","governorate":"13"}`:                   "role:cannot_grant",
-			`{"role":"inspector","level":"nation"}`:                                       "role:cannot_grant",
+			`{"role":"inspector","level":"nation"}`:                                       "level:outside_scope",
 			`{"role":"backoffice","level":"unit","unit":"13-001"}`:                        "role:already_held",
 			`{"role":"backoffice","level":"unit","unit":"13-001","ends_on":"2020-01-01"}`: "ends_on:ends_before_start",
 			`{"role":"backoffice","level":"unit"}`:                                        "unit:required",
@@ -441,7 +462,7 @@ func TestUsersImportAPI(t *testing.T) {
 			"odd,Odd,,0123,finance,governorate,13,2026-02-30,\n" +
 			"short,row\n"
 		st, b := usersSend(e, "/api/v1/users/import", sh, "text/csv", bad)
-		want := "username:username_taken role:cannot_grant role:cannot_grant mobile:mobile_format starts_on:date_format file:csv_columns"
+		want := "username:username_taken role:cannot_grant territory:outside_scope mobile:mobile_format starts_on:date_format file:csv_columns"
 		if st != 422 || usersFields(b) != want {
 			t.Fatalf("bad import: %d %s\n%v", st, usersFields(b), b["_raw"])
 		}
@@ -576,18 +597,19 @@ func TestUsersUI(t *testing.T) {
 		}
 		// Problems re-render the form with the field's message; the password is never echoed.
 		st, _, html = usersPost(e, c, "/users", url.Values{"username": {"x"}, "full_name": {"Eve"}, "password": {"secret-secret-1"},
-			"role": {"clerk"}, "level": {"center"}, "territory": {"CA-ZEI-01"}})
-		if st != 422 || !strings.Contains(html, `id="e-username"`) || !strings.Contains(html, `id="e-role"`) || strings.Contains(html, "secret-secret-1") {
+			"role": {"clerk"}, "level": {"center"}, "center_id": {"CA-ZEI-01"}})
+		if st != 422 || !strings.Contains(html, `id="e-username"`) || !strings.Contains(html, `id="e-center_id"`) ||
+			strings.Contains(html, `id="e-role"`) || strings.Contains(html, "secret-secret-1") {
 			t.Fatalf("invalid create: %d", st)
 		}
 		st, _, html = usersPost(e, c, "/users", url.Values{"username": {"newbie"}, "full_name": {"Newbie"},
-			"role": {"head"}, "level": {"unit"}, "territory": {"13-999"}})
-		if st != 422 || !strings.Contains(html, `id="e-territory"`) {
+			"role": {"head"}, "level": {"unit"}, "unit": {"13-999"}})
+		if st != 422 || !strings.Contains(html, `id="e-unit"`) {
 			t.Fatalf("unknown territory: %d", st)
 		}
 		// Created: the generated password is shown once, on this answer only.
 		st, _, html = usersPost(e, c, "/users", url.Values{"username": {"newbie"}, "full_name": {"Newbie"},
-			"role": {"clerk"}, "level": {"center"}, "territory": {"SH-ZAG-01"}})
+			"role": {"clerk"}, "level": {"center"}, "center_id": {w.center.ID}})
 		m := usersSecretRE.FindStringSubmatch(html)
 		if st != 200 || m == nil {
 			t.Fatalf("create: %d", st)
@@ -595,7 +617,7 @@ func TestUsersUI(t *testing.T) {
 		usersLogin(e, "newbie", m[1])
 		// A given password: back to the user's page.
 		st, loc, _ := usersPost(e, c, "/users", url.Values{"username": {"given"}, "full_name": {"Given"}, "password": {"given-password-1"},
-			"role": {"inspector"}, "level": {"governorate"}, "territory": {"13"}, "ends_on": {"2027-01-01"}})
+			"role": {"inspector"}, "level": {"governorate"}, "governorate": {"13"}, "ends_on": {"2027-01-01"}})
 		if st != 303 || !strings.HasPrefix(loc, "/users/") {
 			t.Fatalf("create with password: %d %s", st, loc)
 		}
@@ -604,11 +626,11 @@ func TestUsersUI(t *testing.T) {
 			t.Fatalf("user page controls: %d", st)
 		}
 		// Grant, revoke, disable, enable, reset through the page's forms.
-		st, _, html = usersPost(e, c, loc+"/assignments", url.Values{"role": {"finance"}, "level": {"governorate"}, "territory": {"01"}})
-		if st != 422 || !strings.Contains(html, `id="e-role"`) {
+		st, _, html = usersPost(e, c, loc+"/assignments", url.Values{"role": {"finance"}, "level": {"governorate"}, "governorate": {"01"}})
+		if st != 422 || !strings.Contains(html, `id="e-governorate"`) || strings.Contains(html, `id="e-role"`) {
 			t.Fatalf("over-grant form: %d", st)
 		}
-		if st, l, _ := usersPost(e, c, loc+"/assignments", url.Values{"role": {"finance"}, "level": {"governorate"}, "territory": {"13"}}); st != 303 || l != loc {
+		if st, l, _ := usersPost(e, c, loc+"/assignments", url.Values{"role": {"finance"}, "level": {"governorate"}, "governorate": {"13"}}); st != 303 || l != loc {
 			t.Fatalf("grant form: %d %s", st, l)
 		}
 		id := strings.TrimPrefix(loc, "/users/")
@@ -718,10 +740,139 @@ func TestUsersPagesInBothLanguages(t *testing.T) {
 				}
 			}
 			_, _, html := usersPost(e, c, "/users", url.Values{"username": {"p" + lang}, "full_name": {"P"},
-				"role": {"clerk"}, "level": {"center"}, "territory": {"SH-ZAG-01"}})
+				"role": {"clerk"}, "level": {"center"}, "center_id": {"SH-ZAG-01"}})
 			if !usersSecretRE.MatchString(html) {
 				t.Errorf("%s: password page", lang)
 			}
+		}
+	})
+}
+
+// usersSelect returns the markup of the select with the given id on a page.
+func usersSelect(html, id string) string {
+	return regexp.MustCompile(`(?s)<select id="` + id + `".*?</select>`).FindString(html)
+}
+
+func TestUsersUITerritoryPicker(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		w := usersSetup(e)
+		c := e.browser()
+		e.uiLogin(c, "sharqia")
+		// The supervisor picks among Sharqia's governorate, districts/cities and centers
+		// only: nothing of Cairo is offered.
+		for _, path := range []string{"/users/new", "/users/" + w.clerk.ID} {
+			st, html := e.page(c, path)
+			govs, units, centers := usersSelect(html, "f-governorate"), usersSelect(html, "f-unit"), usersSelect(html, "f-center_id")
+			if st != 200 || !strings.Contains(govs, `<option value="13">`) || strings.Contains(govs, `value="01"`) {
+				t.Errorf("%s governorates: %d %s", path, st, govs)
+			}
+			if !strings.Contains(units, `<optgroup label="`) || !strings.Contains(units, `<option value="13-001">`) || strings.Contains(units, `value="01-`) {
+				t.Errorf("%s districts/cities: %s", path, units)
+			}
+			if !strings.Contains(centers, `<option value="`+w.center.ID+`">`) || !strings.Contains(centers, "SH-ZAG-01") ||
+				strings.Contains(centers, w.cairoCenter.ID) || strings.Contains(centers, "CA-ZEI-01") {
+				t.Errorf("%s centers: %s", path, centers)
+			}
+			// The role select starts on an empty, required choice; the narrowest role first.
+			roles := usersSelect(html, "f-role")
+			if !strings.Contains(roles, ` required>`) || !regexp.MustCompile(`^<select[^>]*>\s*<option value="">`).MatchString(roles) ||
+				strings.Contains(roles, "selected") || strings.Index(roles, `value="clerk"`) > strings.Index(roles, `value="supervisor"`) ||
+				strings.Contains(roles, `value="admin"`) {
+				t.Errorf("%s roles: %s", path, roles)
+			}
+			if levels := usersSelect(html, "f-level"); strings.Contains(levels, `value="nation"`) {
+				t.Errorf("%s levels: %s", path, levels)
+			}
+		}
+		// Latin codes on Arabic pages sit in <bdi>; the CSV header may wrap between columns.
+		for _, path := range []string{"/users", "/users/" + w.clerk.ID} {
+			if _, html := e.page(c, path); !strings.Contains(html, "(<bdi>SH-ZAG-01</bdi>)") || !strings.Contains(html, "<bdi>clerk</bdi>") {
+				t.Errorf("%s: codes and usernames not isolated", path)
+			}
+		}
+		if _, html := e.page(c, "/users/import"); !strings.Contains(html, "username,<wbr>full_name") {
+			t.Error("the CSV header cannot wrap")
+		}
+		// A national administrator is offered every governorate, Cairo's districts and centers.
+		a := e.browser()
+		e.uiLogin(a, "admin")
+		_, html := e.page(a, "/users/new")
+		if !strings.Contains(usersSelect(html, "f-governorate"), `value="01"`) || !strings.Contains(usersSelect(html, "f-unit"), `value="01-001"`) ||
+			!strings.Contains(usersSelect(html, "f-center_id"), w.cairoCenter.ID) || !strings.Contains(usersSelect(html, "f-level"), `value="nation"`) {
+			t.Error("the national administrator's choices")
+		}
+		// The select of the level counts; the others are ignored. A refused form keeps the choices.
+		st, _, html := usersPost(e, c, "/users", url.Values{"username": {"unithead"}, "full_name": {"Head"},
+			"role": {"head"}, "level": {"unit"}, "governorate": {"01"}, "unit": {"13-001"}, "center_id": {w.cairoCenter.ID}, "ends_on": {"2020-01-01"}})
+		if st != 422 || !strings.Contains(html, `id="e-ends_on"`) || !strings.Contains(usersSelect(html, "f-unit"), `<option value="13-001" selected>`) ||
+			!strings.Contains(usersSelect(html, "f-role"), `<option value="head" selected>`) {
+			t.Fatalf("refused form: %d", st)
+		}
+		st, _, html = usersPost(e, c, "/users", url.Values{"username": {"unithead"}, "full_name": {"Head"},
+			"role": {"head"}, "level": {"unit"}, "governorate": {"01"}, "unit": {"13-001"}, "center_id": {w.cairoCenter.ID}})
+		if st != 200 || !usersSecretRE.MatchString(html) {
+			t.Fatalf("create through the picker: %d", st)
+		}
+		// The scope error names the territory, not the role; the nation, the level.
+		for _, c2 := range []struct {
+			v     url.Values
+			field string
+		}{
+			{url.Values{"role": {"clerk"}, "level": {"center"}, "center_id": {w.cairoCenter.ID}}, "center_id"},
+			{url.Values{"role": {"head"}, "level": {"unit"}, "unit": {"01-001"}}, "unit"},
+			{url.Values{"role": {"inspector"}, "level": {"nation"}}, "level"},
+			{url.Values{"role": {"ministry"}, "level": {"nation"}}, "role"},
+		} {
+			c2.v.Set("username", "scoped")
+			c2.v.Set("full_name", "Scoped")
+			st, _, html := usersPost(e, c, "/users", c2.v)
+			if st != 422 || !strings.Contains(html, `id="e-`+c2.field+`"`) || strings.Count(html, `class="error"`) != 1 {
+				t.Errorf("%v: %d, want the problem on %s", c2.v, st, c2.field)
+			}
+		}
+	})
+}
+
+func TestUsersUIGovernorateFilter(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		usersSetup(e)
+		c := e.browser()
+		e.uiLogin(c, "sharqia")
+		for path, want := range map[string]int{"/users?governorate=01": 403, "/users?governorate=99": 422,
+			"/users?governorate=%D9%A1%D9%A3": 200, "/users?governorate=13": 200} {
+			st, html := e.page(c, path)
+			if st != want || strings.Contains(html, "cairoclerk") {
+				t.Errorf("%s: %d, want %d", path, st, want)
+			}
+			if want != 200 && !strings.Contains(html, `role="alert"`) {
+				t.Errorf("%s: no error message", path)
+			}
+		}
+	})
+}
+
+func TestPasswordFormShowsEveryProblem(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("finance", at(markaz.RoleFinance, markaz.LevelGovernorate, "13"))
+		c := e.browser()
+		e.uiLogin(c, "finance")
+		st, _, html := usersPost(e, c, "/password", url.Values{"current": {"wrong-password"}, "new": {"short"}, "confirm": {"other"}})
+		if st != 422 {
+			t.Fatalf("status %d", st)
+		}
+		for _, f := range []string{"current", "new", "confirm"} {
+			if !strings.Contains(html, `id="e-`+f+`"`) || !strings.Contains(html, `<a href="#f-`+f+`">`) {
+				t.Errorf("%s: no message or no summary entry", f)
+			}
+		}
+		// The policy error does not hide the others; a new password equal to the current
+		// one is reported when nothing else is wrong with it.
+		st, _, html = usersPost(e, c, "/password", url.Values{"current": {testPassword}, "new": {testPassword}, "confirm": {"x"}})
+		if st != 422 || !strings.Contains(html, `<a href="#f-new">`) || !strings.Contains(html, `<a href="#f-confirm">`) || strings.Contains(html, `id="e-current"`) {
+			t.Errorf("same password: %d", st)
+		}
+		if r := e.form(c, "/password", url.Values{"current": {testPassword}, "new": {"a-new-long-password"}, "confirm": {"a-new-long-password"}}); r.StatusCode != 303 {
+			t.Errorf("change: %d", r.StatusCode)
 		}
 	})
 }
