@@ -97,6 +97,45 @@ func lockedErr(until *time.Time, now time.Time) error {
 		Args: map[string]any{"minutes": int(until.Sub(now).Minutes()) + 1}}
 }
 
+// attempt records one password check of u inside tx: it refuses while the account is
+// locked (re-read on the locked row, so guesses sent in parallel cannot slip past the
+// lockout), and counts a failure, locking the account at the fifth.
+func attempt(tx *store.Tx, u *markaz.User, ok bool) error {
+	var lockedUntil *time.Time
+	if err := tx.Get(&lockedUntil, `SELECT locked_until FROM users WHERE id = ?`+tx.ForUpdate(), u.ID); err != nil {
+		return err
+	}
+	if err := lockedErr(lockedUntil, tx.Now); err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	// The UPDATE is atomic, so concurrent guesses from several instances all count.
+	var n int
+	if err := tx.Get(&n, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID); err != nil {
+		return err
+	}
+	if n < MaxFailures {
+		return nil
+	}
+	until := tx.Now.Add(LockFor)
+	if _, err := tx.Exec(`UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, until, u.ID); err != nil {
+		return err
+	}
+	return tx.Audit(store.Actor{Username: "system"}, "user.locked", "user", u.ID, store.UserRef(u.Assignments), nil,
+		map[string]any{"locked_until": until})
+}
+
+// VerifyCurrent checks the password of a logged-in user (before a password change),
+// counting a wrong one towards the same lockout as logins, so a stolen session cannot
+// be used to guess the password. It returns ErrLocked-style errors while locked.
+func VerifyCurrent(ctx context.Context, db *store.DB, u *markaz.User, password string) (bool, error) {
+	ok := len(password) <= 1024 && Verify(password, u.PasswordHash)
+	err := db.Write(ctx, func(tx *store.Tx) error { return attempt(tx, u, ok) })
+	return ok && err == nil, err
+}
+
 // Login checks a username and password and, on success, opens a session of the given kind
 // ("web" or "api"), returning its token and the user.
 func Login(ctx context.Context, db *store.DB, username, password, kind string) (string, *markaz.User, error) {
@@ -120,30 +159,8 @@ func Login(ctx context.Context, db *store.DB, username, password, kind string) (
 	ok := Verify(password, u.PasswordHash)
 	token := ""
 	err = db.Write(ctx, func(tx *store.Tx) error {
-		// Check the lock again on the locked row: guesses sent in parallel were all
-		// verified above, but once five have failed none of the rest may log in.
-		var lockedUntil *time.Time
-		if err := tx.Get(&lockedUntil, `SELECT locked_until FROM users WHERE id = ?`+tx.ForUpdate(), u.ID); err != nil {
+		if err := attempt(tx, u, ok); err != nil || !ok {
 			return err
-		}
-		if err := lockedErr(lockedUntil, tx.Now); err != nil {
-			return err
-		}
-		if !ok {
-			// Count in the database; the UPDATE is atomic, so concurrent guesses from
-			// several instances all count.
-			var n int
-			if err := tx.Get(&n, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID); err != nil {
-				return err
-			}
-			if n >= MaxFailures {
-				_, err := tx.Exec(`UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, tx.Now.Add(LockFor), u.ID)
-				if err == nil {
-					err = tx.Audit(store.Actor{Username: "system"}, "user.locked", "user", u.ID, store.UserRef(u.Assignments), nil, map[string]any{"locked_until": tx.Now.Add(LockFor)})
-				}
-				return err
-			}
-			return nil
 		}
 		if u.DisabledAt != nil {
 			return nil

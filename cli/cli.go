@@ -125,6 +125,9 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	defer db.Close()
 	if *withDemo {
 		pw := getenv("MARKAZ_DEMO_PASSWORD")
+		if pw != "" && markaz.CheckPassword("password", pw, "") != nil {
+			return errors.New("MARKAZ_DEMO_PASSWORD must be 10 to 128 characters")
+		}
 		printed, err := demo.Ensure(ctx, db, pw)
 		if errors.Is(err, demo.ErrNotDemo) {
 			return errors.New("--demo refuses to run on a database it did not create (it already holds users or centers); give a new --db path")
@@ -134,6 +137,8 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 		}
 		if printed != "" {
 			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, citizen) — password: %s\n", printed)
+		} else {
+			fmt.Fprintln(stdout, "Demo data was already loaded into this database; the demo users keep the password printed when it was created.")
 		}
 	}
 	srv, err := web.NewServer(db, log, web.Config{

@@ -130,6 +130,14 @@ func TestDemoRefusesARealDatabase(t *testing.T) {
 	}
 }
 
+func TestDemoPasswordPolicy(t *testing.T) {
+	env := map[string]string{"MARKAZ_DB": storetest.NewDSN(t, store.SQLite), "MARKAZ_DEMO_PASSWORD": "short"}
+	err := Run(context.Background(), []string{"serve", "--demo", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "MARKAZ_DEMO_PASSWORD") {
+		t.Fatalf("short demo password: %v", err)
+	}
+}
+
 func TestUnknownCommand(t *testing.T) {
 	var out bytes.Buffer
 	if err := Run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &out); err == nil {

@@ -233,7 +233,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// ipLimiter bounds login attempts per client address on one instance. It only blunts
+// ipLimiter bounds login attempts per client address and username on one instance. It only blunts
 // floods; the per-account lockout that must hold across instances is in the database.
 type ipLimiter struct {
 	mu     sync.Mutex
@@ -245,11 +245,14 @@ func newIPLimiter(perMin int) *ipLimiter {
 	return &ipLimiter{perMin: perMin, m: map[string]*rate.Limiter{}}
 }
 
-func (l *ipLimiter) allow(r *http.Request) bool {
+// allow keys the bucket by client address and username: behind a load balancer every
+// client shares one address, and one script must not block everybody's login there.
+func (l *ipLimiter) allow(r *http.Request, username string) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	host += "|" + strings.ToLower(strings.TrimSpace(username))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.m) > 10000 {

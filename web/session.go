@@ -102,7 +102,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, "login", "login.title", map[string]any{"Next": next, "Username": username, "Error": msg})
 		return nil
 	}
-	if !s.limiter.allow(r) {
+	if !s.limiter.allow(r, username) {
 		return fail(http.StatusTooManyRequests, i18n.T(ri.lang, "error.rate_limited", nil))
 	}
 	token, u, err := auth.Login(r.Context(), s.db, username, r.PostForm.Get("password"), "web")
@@ -183,7 +183,11 @@ func (s *Server) changePassword(r *http.Request, p *markaz.Principal, current, n
 	}
 	// Every problem at once: the current password, the policy, the confirmation.
 	var v markaz.Validator
-	if !auth.Verify(current, u.PasswordHash) {
+	ok, err := auth.VerifyCurrent(r.Context(), s.db, u, current)
+	if err != nil {
+		return err // locked after too many wrong passwords
+	}
+	if !ok {
 		v.Add("current", "password_wrong", nil)
 	}
 	v.Merge(markaz.CheckPassword("new", newPw, u.Username), nil)
@@ -273,7 +277,7 @@ func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if !s.limiter.allow(r) {
+	if !s.limiter.allow(r, in.Username) {
 		return &markaz.Error{Code: markaz.ERateLimited, Key: "error.rate_limited"}
 	}
 	token, _, err := auth.Login(r.Context(), s.db, in.Username, in.Password, "api")

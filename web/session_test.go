@@ -198,3 +198,27 @@ func TestUISessionAbsoluteLifetime(t *testing.T) {
 		}
 	})
 }
+
+// Guessing the current password on the change form counts towards the same lockout.
+func TestPasswordFormGuessesLockTheAccount(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("sup", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		c := e.browser()
+		e.uiLogin(c, "sup")
+		try := func(current string) int {
+			return e.form(c, "/password", url.Values{"current": {current}, "new": {"another-long-password"},
+				"confirm": {"another-long-password"}}).StatusCode
+		}
+		for i := 0; i < 5; i++ {
+			if st := try("wrong-password"); st != 422 {
+				t.Fatalf("guess %d: %d", i, st)
+			}
+		}
+		if st := try(testPassword); st != 429 {
+			t.Fatalf("right password during lockout: %d", st)
+		}
+		if st, _ := e.call("POST", "/api/v1/auth/token", "", map[string]any{"username": "sup", "password": testPassword}); st != 429 {
+			t.Fatalf("login during lockout: %d", st)
+		}
+	})
+}
