@@ -251,12 +251,9 @@ func (c *Center) Retire(on Date, reason string, today Date) error {
 	}
 	var v Validator
 	v.Text("reason", reason, 500, true)
-	created := Date{}
-	if !c.CreatedAt.IsZero() {
-		created = DateOf(c.CreatedAt)
-	}
-	// The latest of the three days is the one to name.
-	floor, code := created, "retired_before_created"
+	// The day the record was typed in does not bound it: centers registered at go-live
+	// may have closed long before. Completion, delivery and the programme's start do.
+	floor, code := ProgrammeStart, "date_too_early"
 	if c.CompletedOn.After(floor) {
 		floor, code = c.CompletedOn, "retired_before_completed"
 	}

@@ -94,10 +94,11 @@ func TestCenterRetire(t *testing.T) {
 	}{
 		"today":                 {Center{Kind: KindFixed, CreatedAt: recorded}, Date{}, ""},
 		"on the day recorded":   {Center{Kind: KindFixed, CreatedAt: recorded}, Date{2025, time.June, 2}, ""},
-		"before recorded":       {Center{Kind: KindFixed, CreatedAt: recorded}, Date{2025, time.June, 1}, "retired_before_created"},
+		"closed before go-live": {Center{Kind: KindFixed, CreatedAt: recorded}, Date{2025, time.June, 1}, ""},
+		"before the programme":  {Center{Kind: KindFixed, CreatedAt: recorded}, Date{1994, time.June, 1}, "date_too_early"},
 		"before completed":      {Center{Kind: KindFixed, CreatedAt: recorded, CompletedOn: Date{2025, time.September, 1}}, Date{2025, time.August, 1}, "retired_before_completed"},
 		"before delivered":      {Center{Kind: KindMobile, CreatedAt: recorded, DeliveredOn: Date{2025, time.July, 1}}, Date{2025, time.June, 20}, "retired_before_delivered"},
-		"completed long before": {Center{Kind: KindFixed, CreatedAt: recorded, CompletedOn: Date{2019, time.July, 1}}, Date{2020, time.January, 1}, "retired_before_created"},
+		"completed long before": {Center{Kind: KindFixed, CreatedAt: recorded, CompletedOn: Date{2019, time.July, 1}}, Date{2020, time.January, 1}, ""},
 		"future":                {Center{Kind: KindFixed, CreatedAt: recorded}, Date{2026, time.March, 16}, "date_in_future"},
 	} {
 		err := c.c.Retire(c.on, "Merged", today)

@@ -305,21 +305,31 @@ func covers(g, a Assignment) bool {
 	return false
 }
 
-// CanManageUser reports whether the principal may disable, enable, reset or grant to the
-// user with the given id, placed by held (pass Footprint of the user's assignments). It
-// may only if it could have granted every one of them (dates aside), and never for
-// itself. A user placed nowhere is managed only by holders of PermUsersManage nationally.
+// CanManageUser reports whether the principal may enable, reset the password of or grant
+// to the user with the given id, placed by held (pass Footprint of the user's
+// assignments): only if it could grant every one of them now, end dates included, so a
+// supervisor whose own assignment ends soon cannot take over an open-ended peer's
+// account. Never for itself. A user placed nowhere is managed only nationally.
 func (p *Principal) CanManageUser(userID string, held []Assignment) bool {
+	return p.canTouchUser(userID, held, p.CanGrant)
+}
+
+// CanRestrictUser reports whether the principal may disable the user or revoke their
+// assignments: taking power away needs only that it could have granted each of them,
+// dates aside, so a supervisor appointed until a date can still disable their staff.
+func (p *Principal) CanRestrictUser(userID string, held []Assignment) bool {
+	return p.canTouchUser(userID, held, p.CanRevoke)
+}
+
+func (p *Principal) canTouchUser(userID string, held []Assignment, may func(Assignment) bool) bool {
 	if p == nil || userID == p.UserID || !p.Can(PermUsersManage) {
 		return false
 	}
 	if len(held) == 0 {
 		return p.Scope(PermUsersManage).All
 	}
-	// Dates count here (unlike revoking): a supervisor whose own assignment ends soon may
-	// not take over an open-ended peer's account by resetting its password.
 	for _, a := range held {
-		if !p.CanGrant(a) {
+		if !may(a) {
 			return false
 		}
 	}

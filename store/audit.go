@@ -231,13 +231,14 @@ type AuditRecord struct {
 	NameAr string `db:"name_ar"`
 	NameEn string `db:"name_en"`
 	Gov    string `db:"gov_code"`
+	Unit   string `db:"unit_code"`
 }
 
 // auditRecordSources maps an entity kind to the SELECT that labels its records by id.
 var auditRecordSources = map[string]string{
-	"center": `SELECT 'center' AS entity, id, code, name_ar, name_en, gov_code FROM centers WHERE id IN `,
-	"unit":   `SELECT 'unit' AS entity, code AS id, code, name_ar, name_en, gov_code FROM units WHERE code IN `,
-	"user":   `SELECT 'user' AS entity, id, username AS code, full_name AS name_ar, full_name AS name_en, '' AS gov_code FROM users WHERE id IN `,
+	"center": `SELECT 'center' AS entity, id, code, name_ar, name_en, gov_code, unit_code FROM centers WHERE id IN `,
+	"unit":   `SELECT 'unit' AS entity, code AS id, code, name_ar, name_en, gov_code, code AS unit_code FROM units WHERE code IN `,
+	"user":   `SELECT 'user' AS entity, id, username AS code, full_name AS name_ar, full_name AS name_en, '' AS gov_code, '' AS unit_code FROM users WHERE id IN `,
 }
 
 // AuditRecords labels the records named by ids (entity kind → record ids) in one query,

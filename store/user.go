@@ -373,11 +373,21 @@ func (tx *Tx) VisibleUser(p *markaz.Principal, id string) (*markaz.User, error) 
 // ErrForbidden when p may not manage them (outside its scope, holding more than p may
 // grant, or p itself).
 func (tx *Tx) ManagedUser(p *markaz.Principal, id string) (*markaz.User, error) {
+	return tx.touchUser(p, id, (*markaz.Principal).CanManageUser)
+}
+
+// RestrictableUser loads a user p may disable or revoke assignments of (see
+// markaz.Principal.CanRestrictUser); errors as ManagedUser.
+func (tx *Tx) RestrictableUser(p *markaz.Principal, id string) (*markaz.User, error) {
+	return tx.touchUser(p, id, (*markaz.Principal).CanRestrictUser)
+}
+
+func (tx *Tx) touchUser(p *markaz.Principal, id string, may func(*markaz.Principal, string, []markaz.Assignment) bool) (*markaz.User, error) {
 	u, err := tx.loadUser(id)
 	if err != nil {
 		return nil, err
 	}
-	if p != nil && !p.CanManageUser(u.ID, tx.footprint(u)) {
+	if p != nil && !may(p, u.ID, tx.footprint(u)) {
 		return nil, markaz.ErrForbidden
 	}
 	return u, nil
@@ -422,7 +432,7 @@ func (tx *Tx) GrantAssignment(p *markaz.Principal, userID string, in markaz.Assi
 // RevokeAssignment ends one assignment of a user now. p must manage the user and be able
 // to have granted the assignment. Revoking a revoked assignment changes nothing.
 func (tx *Tx) RevokeAssignment(p *markaz.Principal, userID, assignmentID string) (*markaz.Assignment, error) {
-	u, err := tx.ManagedUser(p, userID)
+	u, err := tx.RestrictableUser(p, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +459,11 @@ func (tx *Tx) RevokeAssignment(p *markaz.Principal, userID, assignmentID string)
 // SetUserDisabled disables (ending every session and API token of the user at once) or
 // re-enables a user p may manage. Setting the state it already has changes nothing.
 func (tx *Tx) SetUserDisabled(p *markaz.Principal, userID string, disabled bool) (*markaz.User, error) {
-	u, err := tx.ManagedUser(p, userID)
+	load := tx.ManagedUser // enabling gives power back: the full check
+	if disabled {
+		load = tx.RestrictableUser
+	}
+	u, err := load(p, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -531,6 +545,9 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) (out []markaz.User, n
 			if f.Gov != "" {
 				sub.add("r.gov_code = ?", f.Gov)
 			}
+			// Only assignments the reader may see can match: a filter must not reveal the
+			// roles a user holds elsewhere.
+			sub.scope(f.Scope, "r.gov_code", "r.unit_code", "r.center_id")
 			w.add("EXISTS (SELECT 1 FROM assignments r"+sub.String()+")", sub.args...)
 		}
 		if q := markaz.NormalizeSearch(f.Q); q != "" {

@@ -264,6 +264,11 @@ func (v *auditView) record(entity, id string) auditRecordRef {
 	if !ok {
 		return ref
 	}
+	// A center's live name is shown only if the reader may see the center where it is
+	// now: one moved to another governorate keeps its raw id in the old one's log.
+	if entity == "center" && !v.p.Allowed(markaz.PermCentersRead, markaz.Ref{Gov: rec.Gov, Unit: rec.Unit, Center: rec.ID}) {
+		return ref
+	}
 	ref.Found, ref.Internal = true, entity != "unit"
 	switch entity {
 	case "center":

@@ -346,3 +346,33 @@ func TestAuditRecordLabelsAndCairoTime(t *testing.T) {
 		}
 	})
 }
+
+// A center moved out of a governorate keeps its old entries in that governorate's log, but
+// the log no longer shows its new name there.
+func TestAuditLabelsRespectScopeAfterAMove(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		admin := auditFixture(t, e)
+		st, b := e.call("POST", "/api/v1/centers", admin, map[string]any{"code": "MV-13-01", "kind": "fixed",
+			"name_ar": "مركز منقول", "name_en": "Moving center", "unit": "13-001", "development_status": "planned"})
+		if st != 201 {
+			t.Fatalf("create: %d %v", st, b["_raw"])
+		}
+		id, ver := b["id"].(string), b["version"]
+		body := map[string]any{"code": "MV-13-01", "kind": "fixed", "name_ar": "مركز سري", "name_en": "Secret place",
+			"unit": "01-001", "development_status": "planned", "version": ver}
+		if st, b := e.call("PUT", "/api/v1/centers/"+id, admin, body); st != 200 {
+			t.Fatalf("move: %d %v", st, b["_raw"])
+		}
+		c := e.browser()
+		e.uiLogin(c, "admin13")
+		_, html := e.page(c, "/audit?entity=center&entity_id="+id)
+		if strings.Contains(html, "مركز سري") || strings.Contains(html, "Secret place") {
+			t.Error("a governorate administrator sees the new name of a center now outside their governorate")
+		}
+		n := e.browser()
+		e.uiLogin(n, "admin")
+		if _, html := e.page(n, "/audit?entity=center&entity_id="+id); !strings.Contains(html, "مركز سري") {
+			t.Error("the national administrator should see the center's current name")
+		}
+	})
+}

@@ -233,8 +233,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// ipLimiter bounds login attempts per client address and username on one instance. It only blunts
-// floods; the per-account lockout that must hold across instances is in the database.
+// ipLimiter bounds login attempts on one instance, per client address and username
+// (behind a load balancer every client shares one address, and one script must not block
+// everybody's login there) and, ten times more generously, per address alone (so trying
+// a new username each time does not escape it). It only blunts floods; the per-account
+// lockout that must hold across instances is in the database.
 type ipLimiter struct {
 	mu     sync.Mutex
 	perMin int
@@ -245,25 +248,33 @@ func newIPLimiter(perMin int) *ipLimiter {
 	return &ipLimiter{perMin: perMin, m: map[string]*rate.Limiter{}}
 }
 
-// allow keys the bucket by client address and username: behind a load balancer every
-// client shares one address, and one script must not block everybody's login there.
+// allow takes a token from both buckets of the request.
 func (l *ipLimiter) allow(r *http.Request, username string) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	host += "|" + strings.ToLower(strings.TrimSpace(username))
+	// Usernames are at most 40 characters; a longer one must not grow the map.
+	username = strings.ToLower(strings.TrimSpace(username))
+	if len(username) > 64 {
+		username = username[:64]
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.m) > 10000 {
-		l.m = map[string]*rate.Limiter{}
+	if len(l.m) > 20000 {
+		l.m = map[string]*rate.Limiter{} // crude, bounded; counts restart
 	}
-	lim, ok := l.m[host]
+	return l.bucket(host, 10).Allow() && l.bucket(host+"|"+username, 1).Allow()
+}
+
+func (l *ipLimiter) bucket(key string, scale int) *rate.Limiter {
+	lim, ok := l.m[key]
 	if !ok {
-		lim = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.perMin/3+1)
-		l.m[host] = lim
+		n := l.perMin * scale
+		lim = rate.NewLimiter(rate.Limit(float64(n)/60), n/3+1)
+		l.m[key] = lim
 	}
-	return lim.Allow()
+	return lim
 }
 
 func cacheForever(h http.Handler) http.Handler {

@@ -683,9 +683,10 @@ type userPageState struct {
 
 // userPage is the data of one user's page.
 type userPage struct {
-	User      userRow
-	CanManage bool
-	Form      userForm // the grant and reset forms
+	User        userRow
+	CanManage   bool
+	CanRestrict bool     // may disable and revoke even where it may not manage
+	Form        userForm // the grant and reset forms
 	userPageState
 }
 
@@ -703,23 +704,31 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, id string, s
 	if err != nil {
 		return err
 	}
-	var can bool
+	// can: grant, reset, enable; canRestrict: disable and revoke (see CanRestrictUser).
+	var can, canRestrict bool
 	err = s.db.Read(r.Context(), func(tx *store.Tx) error {
-		_, err := tx.ManagedUser(p, u.ID)
-		can = err == nil
-		if markaz.ErrorCode(err) == markaz.EForbidden {
-			err = nil
+		may := func(load func(*markaz.Principal, string) (*markaz.User, error)) (bool, error) {
+			_, err := load(p, u.ID)
+			if markaz.ErrorCode(err) == markaz.EForbidden {
+				return false, nil
+			}
+			return err == nil, err
 		}
+		var err error
+		if can, err = may(tx.ManagedUser); err != nil {
+			return err
+		}
+		canRestrict, err = may(tx.RestrictableUser)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	rows, err := s.userRows(r, p, []userOut{u}, func(userOut) bool { return can })
+	rows, err := s.userRows(r, p, []userOut{u}, func(userOut) bool { return canRestrict })
 	if err != nil {
 		return err
 	}
-	data := userPage{User: rows[0], CanManage: can, userPageState: st}
+	data := userPage{User: rows[0], CanManage: can, CanRestrict: canRestrict, userPageState: st}
 	if can {
 		if data.Form, err = s.newUserForm(r, p, st.Values, st.Errors); err != nil {
 			return err

@@ -876,3 +876,58 @@ func TestPasswordFormShowsEveryProblem(t *testing.T) {
 		}
 	})
 }
+
+// A supervisor appointed until a date may still disable staff and revoke their roles, but
+// may not take over an open-ended account (reset its password, enable it, grant to it).
+func TestTimeLimitedSupervisor(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		w := usersSetup(e)
+		limited := at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13")
+		limited.EndsOn = markaz.Date{Y: 2026, M: 6, D: 30}
+		e.user("interim", limited)
+		tok := e.token("interim")
+		if st, b := e.call("POST", "/api/v1/users/"+w.clerk.ID+"/reset-password", tok, nil); st != 403 {
+			t.Errorf("reset an open-ended clerk: %d %v", st, b["_raw"])
+		}
+		if st, b := e.call("POST", "/api/v1/users/"+w.clerk.ID+"/disable", tok, nil); st != 200 {
+			t.Fatalf("disable the clerk: %d %v", st, b["_raw"])
+		}
+		if st, _ := e.call("POST", "/api/v1/users/"+w.clerk.ID+"/enable", tok, nil); st != 403 {
+			t.Errorf("enable: %d", st)
+		}
+		c := e.browser()
+		e.uiLogin(c, "interim")
+		_, html := e.page(c, "/users/"+w.clerk.ID)
+		if strings.Contains(html, `id="reset-password"`) || strings.Contains(html, `id="grant"`) {
+			t.Error("the page offers a takeover the interim supervisor may not do")
+		}
+		_, html = e.page(c, "/users/"+w.sharqia.ID)
+		if !strings.Contains(html, `id="disable"`) {
+			t.Error("the page hides the disable button the interim supervisor may use")
+		}
+		_, me := e.call("GET", "/api/v1/users/"+w.sharqia.ID, tok, nil)
+		aid := me["assignments"].([]any)[0].(map[string]any)["id"].(string)
+		if st, b := e.call("POST", "/api/v1/users/"+w.sharqia.ID+"/assignments/"+aid+"/revoke", tok, nil); st != 200 {
+			t.Errorf("revoke a peer's open-ended role: %d %v", st, b["_raw"])
+		}
+	})
+}
+
+// Filtering the users list by role only looks at the assignments the reader can see.
+func TestUsersFilterDoesNotRevealHiddenRoles(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		w := usersSetup(e)
+		adm := e.token("admin")
+		if st, b := e.call("POST", "/api/v1/users/"+w.clerk.ID+"/assignments", adm,
+			map[string]any{"role": "inspector", "level": "governorate", "governorate": "01"}); st != 201 && st != 200 {
+			t.Fatalf("grant: %d %v", st, b["_raw"])
+		}
+		sh := e.token("sharqia")
+		if _, b := e.call("GET", "/api/v1/users?role=inspector", sh, nil); strings.Contains(b["_raw"].(string), `"clerk"`) {
+			t.Errorf("the Sharqia supervisor learns of the clerk's Cairo role: %v", b["_raw"])
+		}
+		if _, b := e.call("GET", "/api/v1/users?role=inspector", adm, nil); !strings.Contains(b["_raw"].(string), `"clerk"`) {
+			t.Errorf("the national admin should find the clerk: %v", b["_raw"])
+		}
+	})
+}
