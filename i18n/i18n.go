@@ -141,6 +141,40 @@ func Digits(s, digits string) string {
 	return b.String()
 }
 
+// TextDigits is Digits for sentences that may quote codes: a number standing alone
+// ("at least 10 characters") follows the digits setting, while a token that mixes digits
+// with letters or dashes ("SHR-ZAG-01", "13-001", "2026-03-15") is an identifier or a
+// format and stays as written, so it is neither changed nor reordered.
+func TextDigits(s, digits string) string {
+	if digits != "arab" {
+		return s
+	}
+	var b strings.Builder
+	token := func(r rune) bool {
+		return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("-_.,:/%", r)
+	}
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		if !token(rs[i]) {
+			b.WriteRune(rs[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && token(rs[j]) {
+			j++
+		}
+		t := string(rs[i:j])
+		if strings.ContainsFunc(t, func(r rune) bool { return r > '9' || r == '-' || r == '/' || r == ':' }) {
+			b.WriteString(t)
+		} else {
+			b.WriteString(Digits(t, digits))
+		}
+		i = j
+	}
+	return b.String()
+}
+
 // Int formats n with thousands separators in the chosen digits.
 func Int(n int64, digits string) string {
 	s := strconv.FormatInt(n, 10)

@@ -85,6 +85,18 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("Digits(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{
+		"من 2 إلى 40 حرفًا.":     "من ٢ إلى ٤٠ حرفًا.",
+		"مثل SHR-ZAG-01.":        "مثل SHR-ZAG-01.",
+		"الرمز 13-001 أو 13.":    "الرمز 13-001 أو ١٣.",
+		"قبل 2026-03-15 (50%).":  "قبل 2026-03-15 (٥٠٪).",
+		"010 أو 011 ثم 8 أرقام.": "٠١٠ أو ٠١١ ثم ٨ أرقام.",
+		"HH:MM 24":               "HH:MM ٢٤",
+	} {
+		if got := TextDigits(in, "arab"); got != want {
+			t.Errorf("TextDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if FromAcceptLanguage("en-US,en;q=0.9") != "en" || FromAcceptLanguage("ar-EG") != "ar" || FromAcceptLanguage("fr") != "" {
 		t.Error("Accept-Language")
 	}

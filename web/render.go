@@ -142,6 +142,8 @@ var templateFuncs = template.FuncMap{
 		return i18n.Digits(fmt.Sprint(n), v.Digits)
 	},
 	"digits": func(v View, s any) string { return i18n.Digits(fmt.Sprint(s), v.Digits) },
+	// text applies the digits setting to a sentence, leaving codes and formats alone.
+	"text": func(v View, s string) string { return i18n.TextDigits(s, v.Digits) },
 	"date": func(v View, d any) string {
 		switch x := d.(type) {
 		case markaz.Date:
