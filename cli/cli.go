@@ -92,6 +92,10 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 		db.Close()
 		return nil, fmt.Errorf("reference data: %w", err)
 	}
+	if err := db.LoadCatalog(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("service catalog: %w", err)
+	}
 	return db, nil
 }
 

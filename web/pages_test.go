@@ -52,8 +52,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
-				"/users/import", "/territory", "/territory/13", "/audit", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000"}
+				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC"}
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]

@@ -97,6 +97,33 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /audit", s.ui(s.handleAudit))
 	mux.HandleFunc("GET /audit/{id}", s.ui(s.handleAuditEntry))
 
+	// Service catalog.
+	// -- catalog routes --
+	mux.HandleFunc("GET /services", s.ui(s.handleServices))
+	mux.HandleFunc("GET /services/{code}", s.ui(s.handleService))
+	mux.HandleFunc("POST /services/{code}/durations", s.ui(s.handleServiceDuration))
+	mux.HandleFunc("POST /services/{code}/fees", s.ui(s.handleServiceFees))
+	mux.HandleFunc("GET /api/v1/services", s.api(s.apiServices))
+	mux.HandleFunc("GET /api/v1/services/{code}", s.api(s.apiService))
+	mux.HandleFunc("PUT /api/v1/services/{code}", s.api(s.apiUpdateService))
+	mux.HandleFunc("POST /api/v1/services/{code}/durations", s.api(s.apiAmendDuration))
+	mux.HandleFunc("POST /api/v1/services/{code}/fees", s.api(s.apiAmendFees))
+
+	// Working-day calendar.
+	// -- calendar routes --
+	mux.HandleFunc("GET /calendar", s.ui(s.handleCalendar))
+	mux.HandleFunc("POST /calendar/holidays", s.ui(s.handleAddHoliday))
+	mux.HandleFunc("POST /calendar/holidays/import", s.ui(s.handleImportHolidays))
+	mux.HandleFunc("POST /calendar/holidays/{id}/retire", s.ui(s.handleRetireHoliday))
+	mux.HandleFunc("POST /calendar/governorates/{code}/weekly-rest", s.ui(s.handleSetWeeklyRest))
+	mux.HandleFunc("GET /api/v1/calendar/due", s.api(s.apiDue))
+	mux.HandleFunc("GET /api/v1/calendar/holidays", s.api(s.apiHolidays))
+	mux.HandleFunc("POST /api/v1/calendar/holidays", s.api(s.apiCreateHoliday))
+	mux.HandleFunc("POST /api/v1/calendar/holidays/import", s.api(s.apiImportHolidays))
+	mux.HandleFunc("POST /api/v1/calendar/holidays/{id}/retire", s.api(s.apiRetireHoliday))
+	mux.HandleFunc("GET /api/v1/calendar/governorates", s.api(s.apiGovernorateRests))
+	mux.HandleFunc("PUT /api/v1/calendar/governorates/{code}/weekly-rest", s.api(s.apiSetWeeklyRest))
+
 	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	mux.HandleFunc("/", s.ui(s.apiNotFound))

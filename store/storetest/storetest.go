@@ -66,6 +66,9 @@ func Open(t testing.TB, d store.Dialect, clock markaz.Clock) *store.DB {
 	if err := db.LoadReference(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.LoadCatalog(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 
