@@ -315,19 +315,9 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) error {
 
 // apiCreateHoliday: POST /api/v1/calendar/holidays {date, name_ar, name_en, governorate} → 201.
 func (s *Server) apiCreateHoliday(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPolicyWrite)
-	if err != nil {
-		return err
-	}
-	var b holidayBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	h, err := s.createHoliday(r, p, b)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, h)
+	return jsonAction(w, r, markaz.PermPolicyWrite, http.StatusCreated, func(p *markaz.Principal, b holidayBody) (any, error) {
+		return s.createHoliday(r, p, b)
+	})
 }
 
 // apiRetireHoliday: POST /api/v1/calendar/holidays/{id}/retire [{reason}].
@@ -384,19 +374,9 @@ func (s *Server) apiGovernorateRests(w http.ResponseWriter, r *http.Request) err
 
 // apiSetWeeklyRest: PUT /api/v1/calendar/governorates/{code}/weekly-rest {weekly_rest}.
 func (s *Server) apiSetWeeklyRest(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPolicyWrite)
-	if err != nil {
-		return err
-	}
-	var b weeklyRestBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	g, err := s.setWeeklyRest(r, p, r.PathValue("code"), b.WeeklyRest)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, g)
+	return jsonAction(w, r, markaz.PermPolicyWrite, http.StatusOK, func(p *markaz.Principal, b weeklyRestBody) (any, error) {
+		return s.setWeeklyRest(r, p, r.PathValue("code"), b.WeeklyRest)
+	})
 }
 
 // -- UI --

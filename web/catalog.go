@@ -151,35 +151,15 @@ func (s *Server) apiService(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAmendDuration(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPolicyWrite)
-	if err != nil {
-		return err
-	}
-	var b durationBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	d, err := s.amendDuration(r, p, r.PathValue("code"), b, &markaz.Validator{})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, d)
+	return jsonAction(w, r, markaz.PermPolicyWrite, http.StatusCreated, func(p *markaz.Principal, b durationBody) (any, error) {
+		return s.amendDuration(r, p, r.PathValue("code"), b, &markaz.Validator{})
+	})
 }
 
 func (s *Server) apiAmendFees(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPolicyWrite)
-	if err != nil {
-		return err
-	}
-	var b feesBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	f, err := s.amendFees(r, p, r.PathValue("code"), b, &markaz.Validator{})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, f)
+	return jsonAction(w, r, markaz.PermPolicyWrite, http.StatusCreated, func(p *markaz.Principal, b feesBody) (any, error) {
+		return s.amendFees(r, p, r.PathValue("code"), b, &markaz.Validator{})
+	})
 }
 
 func (s *Server) apiUpdateService(w http.ResponseWriter, r *http.Request) error {

@@ -291,51 +291,21 @@ func (s *Server) apiCenter(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCreateCenter(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermCentersWrite)
-	if err != nil {
-		return err
-	}
-	var b centerBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	c, err := s.createCenter(r, p, b, &markaz.Validator{})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, c)
+	return jsonAction(w, r, markaz.PermCentersWrite, http.StatusCreated, func(p *markaz.Principal, b centerBody) (any, error) {
+		return s.createCenter(r, p, b, &markaz.Validator{})
+	})
 }
 
 func (s *Server) apiUpdateCenter(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermCentersWrite)
-	if err != nil {
-		return err
-	}
-	var b centerEdit
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	c, err := s.updateCenter(r, p, r.PathValue("id"), b, &markaz.Validator{})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+	return jsonAction(w, r, markaz.PermCentersWrite, http.StatusOK, func(p *markaz.Principal, b centerEdit) (any, error) {
+		return s.updateCenter(r, p, r.PathValue("id"), b, &markaz.Validator{})
+	})
 }
 
 func (s *Server) apiRetireCenter(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermCentersWrite)
-	if err != nil {
-		return err
-	}
-	var b centerRetireBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	c, err := s.retireCenter(r, p, r.PathValue("id"), b, &markaz.Validator{})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+	return jsonAction(w, r, markaz.PermCentersWrite, http.StatusOK, func(p *markaz.Principal, b centerRetireBody) (any, error) {
+		return s.retireCenter(r, p, r.PathValue("id"), b, &markaz.Validator{})
+	})
 }
 
 // --- UI ---

@@ -62,3 +62,22 @@ func queryInt(r *http.Request, name string, def int) (int, error) {
 	}
 	return n, nil
 }
+
+// jsonAction is the common shape of a JSON write: the caller must hold perm somewhere, the
+// body decodes into B, do acts, and its result is the answer with status.
+func jsonAction[B, R any](w http.ResponseWriter, r *http.Request, perm string, status int,
+	do func(p *markaz.Principal, b B) (R, error)) error {
+	p, err := need(r, perm)
+	if err != nil {
+		return err
+	}
+	var b B
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	out, err := do(p, b)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, out)
+}

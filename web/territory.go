@@ -188,53 +188,23 @@ func (s *Server) apiUnit(w http.ResponseWriter, r *http.Request) error {
 
 // apiCreateUnit: POST /api/v1/units {governorate, name_ar, name_en, unit_type} → 201.
 func (s *Server) apiCreateUnit(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermTerritoryWrite)
-	if err != nil {
-		return err
-	}
-	var b unitBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	rec, err := s.createUnit(r, p, b)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, rec)
+	return jsonAction(w, r, markaz.PermTerritoryWrite, http.StatusCreated, func(p *markaz.Principal, b unitBody) (any, error) {
+		return s.createUnit(r, p, b)
+	})
 }
 
 // apiUpdateUnit: PUT /api/v1/units/{code} {name_ar?, name_en?, unit_type?}; absent fields stay.
 func (s *Server) apiUpdateUnit(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermTerritoryWrite)
-	if err != nil {
-		return err
-	}
-	var ch store.UnitChange
-	if err := decodeJSON(w, r, &ch); err != nil {
-		return err
-	}
-	rec, err := s.renameUnit(r, p, r.PathValue("code"), ch)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rec)
+	return jsonAction(w, r, markaz.PermTerritoryWrite, http.StatusOK, func(p *markaz.Principal, ch store.UnitChange) (any, error) {
+		return s.renameUnit(r, p, r.PathValue("code"), ch)
+	})
 }
 
 // apiRetireUnit: POST /api/v1/units/{code}/retire {retired_on?, reason}.
 func (s *Server) apiRetireUnit(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermTerritoryWrite)
-	if err != nil {
-		return err
-	}
-	var b unitRetireBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
-	rec, err := s.retireUnit(r, p, r.PathValue("code"), b)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rec)
+	return jsonAction(w, r, markaz.PermTerritoryWrite, http.StatusOK, func(p *markaz.Principal, b unitRetireBody) (any, error) {
+		return s.retireUnit(r, p, r.PathValue("code"), b)
+	})
 }
 
 // apiUnretireUnit: POST /api/v1/units/{code}/unretire (no body).

@@ -120,19 +120,9 @@ func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) error 
 
 // apiGrant: POST /api/v1/users/{id}/assignments → 201 with the assignment.
 func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermUsersManage)
-	if err != nil {
-		return err
-	}
-	var in markaz.AssignmentInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	a, err := s.grant(r, p, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, a)
+	return jsonAction(w, r, markaz.PermUsersManage, http.StatusCreated, func(p *markaz.Principal, in markaz.AssignmentInput) (any, error) {
+		return s.grant(r, p, in)
+	})
 }
 
 // apiRevoke: POST /api/v1/users/{id}/assignments/{aid}/revoke
