@@ -45,6 +45,8 @@ const (
 	PermUsersManage    = "users.manage"    // create, import, disable, reset users; grant roles
 	PermAuditRead      = "audit.read"      // browse the audit log
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
+	PermRequestsRead   = "requests.read"   // read service requests and their history
+	PermRequestsWrite  = "requests.write"  // register requests and act on them
 )
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
@@ -52,14 +54,16 @@ var staffRead = []string{PermProgramRead, PermCentersRead}
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite},
-	RoleMinistry:        {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite},
-	RoleSupervisor:      {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead},
-	RoleClerk:           staffRead,
-	RoleBackOffice:      staffRead,
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead},
-	RoleInspector:       staffRead,
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
+		PermRequestsRead},
+	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
+		PermRequestsRead},
+	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
+	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
+	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
 	RoleFinance:         staffRead,
 	RoleTrainer:         staffRead,
 	RoleSupport:         staffRead,

@@ -183,3 +183,31 @@ func TestFootprintAndVisibility(t *testing.T) {
 		t.Fatal("a user placed nowhere is only visible nationally")
 	}
 }
+
+func TestRequestPermissions(t *testing.T) {
+	cases := []struct {
+		role        string
+		read, write bool
+	}{
+		{RoleClerk, true, true}, {RoleBackOffice, true, true}, {RoleCenterManager, true, true},
+		{RoleHead, true, false}, {RoleInspector, true, false}, {RoleSupervisor, true, false},
+		{RoleMinistry, true, false}, {RoleAdmin, true, false},
+		{RoleFinance, false, false}, {RoleTrainer, false, false}, {RoleCitizen, false, false},
+	}
+	for _, c := range cases {
+		if got := RoleHas(c.role, PermRequestsRead); got != c.read {
+			t.Errorf("%s read: %v", c.role, got)
+		}
+		if got := RoleHas(c.role, PermRequestsWrite); got != c.write {
+			t.Errorf("%s write: %v", c.role, got)
+		}
+	}
+	// Territory: a Sharqia clerk's center is in scope, Cairo's is not.
+	if !clerk.Allowed(PermRequestsWrite, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) ||
+		clerk.Allowed(PermRequestsRead, Ref{Gov: "01", Unit: "01-001", Center: "01-001/c9"}) {
+		t.Error("clerk request scope")
+	}
+	if cairoSup.Allowed(PermRequestsRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) {
+		t.Error("cairo supervisor reads sharqia requests")
+	}
+}

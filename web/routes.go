@@ -124,6 +124,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/calendar/governorates", s.api(s.apiGovernorateRests))
 	mux.HandleFunc("PUT /api/v1/calendar/governorates/{code}/weekly-rest", s.api(s.apiSetWeeklyRest))
 
+	// Requests.
+	// -- requests routes --
+	mux.HandleFunc("POST /api/v1/requests", s.api(s.apiRegisterRequest))
+	mux.HandleFunc("GET /api/v1/requests", s.api(s.apiRequests))
+	mux.HandleFunc("GET /api/v1/requests/export.csv", s.api(s.apiExportRequests))
+	mux.HandleFunc("GET /api/v1/requests/{tracking_number}", s.api(s.apiRequest))
+	mux.HandleFunc("POST /api/v1/requests/{tracking_number}/actions", s.api(s.apiRequestAction))
+	mux.HandleFunc("GET /api/v1/applicants/{national_id}", s.api(s.apiApplicant))
+
 	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	mux.HandleFunc("/", s.ui(s.apiNotFound))

@@ -1,0 +1,342 @@
+// Package request is the pure domain of service requests: their statuses, channels and
+// workflow actions as the issue names them, the transition table (which action moves a
+// request from which status to which, and at which workflow step by which role), and the
+// validation of a new registration. It has no SQL and no HTTP.
+//
+// The workflow is data (catalog.Step): a request sits at one step; an action is allowed
+// only when the status table allows it from the current status AND the current step
+// lists it AND the actor holds the step's role (with requests.write) over the request's
+// territory. Two rules read the step list generously, and only these two:
+//   - complete (the citizen brought what was missing, or paid) is allowed at a step that
+//     lists complete or return: whoever may return a file may take it back;
+//   - forward from approved/deemed_approved (the result is ready for hand-over) is
+//     allowed at a step that lists deliver: preparing the result is part of delivering it.
+package request
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"markaz"
+	"markaz/catalog"
+	"markaz/nationalid"
+)
+
+// Statuses, as the issue names them.
+const (
+	StatusSubmitted       = "submitted"
+	StatusInReview        = "in_review"
+	StatusReturned        = "returned"
+	StatusAwaitingPayment = "awaiting_payment"
+	StatusApproved        = "approved"
+	StatusRejected        = "rejected"
+	StatusDeemedApproved  = "deemed_approved"
+	StatusReady           = "ready"
+	StatusDelivered       = "delivered"
+	StatusCancelled       = "cancelled"
+)
+
+// Statuses lists every status in workflow order.
+var Statuses = []string{StatusSubmitted, StatusInReview, StatusReturned, StatusAwaitingPayment,
+	StatusApproved, StatusRejected, StatusDeemedApproved, StatusReady, StatusDelivered, StatusCancelled}
+
+// OpenStatuses are those whose clock runs or is paused: no decision yet.
+var OpenStatuses = []string{StatusSubmitted, StatusInReview, StatusReturned, StatusAwaitingPayment}
+
+// Channels, as the issue names them.
+const (
+	ChannelCounter    = "counter"
+	ChannelOnline     = "online"
+	ChannelMobileUnit = "mobile_unit"
+	ChannelBacklog    = "backlog"
+)
+
+// Channels lists every channel.
+var Channels = []string{ChannelCounter, ChannelOnline, ChannelMobileUnit, ChannelBacklog}
+
+// Actions are the catalog's workflow actions (one list for both packages).
+const (
+	ActionForward        = catalog.ActionForward
+	ActionReturn         = catalog.ActionReturn
+	ActionComplete       = catalog.ActionComplete
+	ActionRequestPayment = catalog.ActionRequestPayment
+	ActionApprove        = catalog.ActionApprove
+	ActionReject         = catalog.ActionReject
+	ActionDeliver        = catalog.ActionDeliver
+	ActionCancel         = catalog.ActionCancel
+)
+
+// ActionRegister is the event of a request's registration (not a workflow action).
+const ActionRegister = "register"
+
+// Limits on what a registration accepts.
+const (
+	MaxNameLength  = 200
+	MaxNoteLength  = 1000
+	MaxDocuments   = catalog.MaxDocuments
+	MaxDocumentLen = catalog.MaxNameLength
+)
+
+// transitions is the status table: action → from status → to status.
+var transitions = map[string]map[string]string{
+	ActionForward: {StatusSubmitted: StatusInReview, StatusInReview: StatusInReview,
+		StatusApproved: StatusReady, StatusDeemedApproved: StatusReady},
+	ActionReturn:         {StatusSubmitted: StatusReturned, StatusInReview: StatusReturned},
+	ActionComplete:       {StatusReturned: StatusInReview, StatusAwaitingPayment: StatusInReview},
+	ActionRequestPayment: {StatusInReview: StatusAwaitingPayment},
+	ActionApprove:        {StatusInReview: StatusApproved},
+	ActionReject:         {StatusInReview: StatusRejected},
+	ActionDeliver:        {StatusReady: StatusDelivered},
+	ActionCancel: {StatusSubmitted: StatusCancelled, StatusInReview: StatusCancelled,
+		StatusReturned: StatusCancelled, StatusAwaitingPayment: StatusCancelled},
+}
+
+// Next returns the status action leads to from status, and false when the status table
+// does not allow it.
+func Next(action, from string) (string, bool) {
+	to, ok := transitions[action][from]
+	return to, ok
+}
+
+// Waiting reports whether a request in status s waits on the citizen (its clocks pause).
+func Waiting(s string) bool { return s == StatusReturned || s == StatusAwaitingPayment }
+
+// Decided reports whether status s is a decision (decided_at is stamped on entering it).
+func Decided(s string) bool {
+	return s == StatusApproved || s == StatusRejected || s == StatusDeemedApproved
+}
+
+// StepAllows reports whether the workflow step lists the action for a request in status
+// from (see the package comment for the two generous readings).
+func StepAllows(st catalog.Step, action, from string) bool {
+	if slices.Contains(st.Actions, action) {
+		return true
+	}
+	switch {
+	case action == ActionComplete:
+		return slices.Contains(st.Actions, ActionReturn)
+	case action == ActionForward && (from == StatusApproved || from == StatusDeemedApproved):
+		return slices.Contains(st.Actions, ActionDeliver)
+	}
+	return false
+}
+
+// AdvancesStep reports whether the action moves the request on to the next step of its
+// workflow (forward through review, and approve on to hand-over).
+func AdvancesStep(action, from string) bool {
+	return action == ActionApprove || action == ActionForward && (from == StatusSubmitted || from == StatusInReview)
+}
+
+// Refusal says why a transition is refused: EConflict when the workflow does not allow it
+// now (wrong status, or not at this step), EForbidden when the actor may not make it.
+type Refusal struct {
+	Code string // markaz.EConflict or markaz.EForbidden
+	Key  string // i18n key of the reason
+}
+
+// Plan is an allowed transition: the status and step a request moves to.
+type Plan struct {
+	From, To         string
+	FromStep, ToStep string
+}
+
+// Decide checks one action on a request at status from and step stepKey of workflow
+// steps by principal p over the request's territory ref, and returns where it leads.
+// Errors are *markaz.Error: EConflict for a transition the workflow does not allow from
+// here (or at this step), EForbidden for a role or territory that may not make it.
+func Decide(steps []catalog.Step, from, stepKey, action string, p *markaz.Principal, ref markaz.Ref) (Plan, error) {
+	plan := Plan{From: from, FromStep: stepKey, ToStep: stepKey}
+	to, ok := Next(action, from)
+	if !ok {
+		return plan, markaz.Errorf(markaz.EConflict, "error.request_transition")
+	}
+	i := slices.IndexFunc(steps, func(s catalog.Step) bool { return s.Key == stepKey })
+	if i < 0 || !StepAllows(steps[i], action, from) {
+		return plan, markaz.Errorf(markaz.EConflict, "error.request_step")
+	}
+	if !MayAct(p, steps[i].Role, ref) {
+		return plan, markaz.ErrForbidden
+	}
+	if AdvancesStep(action, from) {
+		if i+1 >= len(steps) {
+			return plan, markaz.Errorf(markaz.EConflict, "error.request_last_step")
+		}
+		plan.ToStep = steps[i+1].Key
+	}
+	plan.To = to
+	return plan, nil
+}
+
+// MayAct reports whether p holds role, with the requests.write permission, in an active
+// assignment whose territory contains ref.
+func MayAct(p *markaz.Principal, role string, ref markaz.Ref) bool {
+	if p == nil || !markaz.RoleHas(role, markaz.PermRequestsWrite) {
+		return false
+	}
+	for _, a := range p.Assignments {
+		if a.Role != role {
+			continue
+		}
+		switch a.Level {
+		case markaz.LevelNation:
+			return true
+		case markaz.LevelGovernorate:
+			if a.GovCode != "" && a.GovCode == ref.Gov {
+				return true
+			}
+		case markaz.LevelUnit:
+			if a.UnitCode != "" && a.UnitCode == ref.Unit {
+				return true
+			}
+		case markaz.LevelCenter:
+			if a.CenterID != "" && a.CenterID == ref.Center {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CheckAction validates an action's input: a known action, a note within limits, and a
+// note (the reason) for cancel.
+func CheckAction(action, note string) error {
+	var v markaz.Validator
+	if v.Required("action", action) {
+		v.OneOf("action", action, catalog.Actions...)
+	}
+	v.Text("note", note, MaxNoteLength, action == ActionCancel)
+	return v.Err()
+}
+
+// Applicant is who a request is for.
+type Applicant struct {
+	NationalID string `json:"national_id"`
+	Name       string `json:"name"`
+	Mobile     string `json:"mobile"`
+}
+
+// Registration is a new request as a clerk types it.
+type Registration struct {
+	ServiceCode string    `json:"service_code"`
+	Applicant   Applicant `json:"applicant"`
+	Channel     string    `json:"channel"`
+	Documents   []string  `json:"documents"`
+	Notes       string    `json:"notes"`
+	CenterID    string    `json:"center_id"`
+}
+
+// Validate normalises the registration (trimmed text, Latin-digit national ID and
+// mobile in 01… form, channel defaulting to counter) and checks every field at once; the
+// national ID's check-digit mismatch comes back as a warning, not an error. Whether the
+// service and center exist is the store's job.
+func (r *Registration) Validate(today markaz.Date) ([]nationalid.Warning, error) {
+	var v markaz.Validator
+	r.ServiceCode = strings.ToUpper(strings.TrimSpace(r.ServiceCode))
+	r.Applicant.Name = strings.Join(strings.Fields(r.Applicant.Name), " ")
+	r.Applicant.Mobile = markaz.NormaliseMobile(r.Applicant.Mobile)
+	r.Channel = strings.TrimSpace(r.Channel)
+	r.Notes = strings.TrimSpace(r.Notes)
+	r.CenterID = strings.TrimSpace(r.CenterID)
+	if r.Channel == "" {
+		r.Channel = ChannelCounter
+	}
+	v.Code("service_code", r.ServiceCode)
+	var warnings []nationalid.Warning
+	if v.Required("applicant.national_id", r.Applicant.NationalID) {
+		id, ws, err := nationalid.Parse(r.Applicant.NationalID, today)
+		if err != nil {
+			_ = v.Merge(err, markaz.Prefixed("applicant."))
+		} else {
+			r.Applicant.NationalID = id.Digits
+			for _, w := range ws {
+				warnings = append(warnings, nationalid.Warning{Field: "applicant.national_id", Code: w.Code})
+			}
+		}
+	}
+	v.Text("applicant.name", r.Applicant.Name, MaxNameLength, true)
+	if v.Required("applicant.mobile", r.Applicant.Mobile) && !markaz.ValidMobile(r.Applicant.Mobile) {
+		v.Add("applicant.mobile", "mobile_format", nil)
+	}
+	v.OneOf("channel", r.Channel, Channels...)
+	if len(r.Documents) > MaxDocuments {
+		v.Add("documents", "too_many", map[string]any{"max": MaxDocuments})
+	}
+	for i := range r.Documents {
+		r.Documents[i] = strings.TrimSpace(r.Documents[i])
+		v.Text("documents["+strconv.Itoa(i)+"]", r.Documents[i], MaxDocumentLen, true)
+	}
+	v.Text("notes", r.Notes, MaxNoteLength, false)
+	if r.CenterID != "" && !markaz.ValidID(r.CenterID) {
+		v.Add("center_id", "unknown_center", nil)
+	}
+	return warnings, v.Err()
+}
+
+// Request is a service request as stored and shown.
+type Request struct {
+	ID                string       `json:"id" db:"id"`
+	TrackingNumber    string       `json:"tracking_number" db:"tracking_number"`
+	ServiceCode       string       `json:"service_code" db:"service_code"`
+	DurationVersionID string       `json:"duration_version_id" db:"duration_version_id"`
+	WorkingDays       int          `json:"working_days" db:"working_days"`
+	CenterID          string       `json:"center_id" db:"center_id"`
+	CenterCode        string       `json:"center_code" db:"center_code"`
+	GovCode           string       `json:"governorate" db:"gov_code"`
+	UnitCode          string       `json:"unit" db:"unit_code"`
+	Channel           string       `json:"channel" db:"channel"`
+	Status            string       `json:"status" db:"status"`
+	StepKey           string       `json:"step" db:"step_key"`
+	NationalID        string       `json:"national_id" db:"national_id"`
+	Name              string       `json:"name" db:"applicant_name"`
+	Mobile            string       `json:"mobile" db:"mobile"`
+	Documents         []string     `json:"documents" db:"-"`
+	Notes             string       `json:"notes" db:"notes"`
+	SubmittedAt       time.Time    `json:"submitted_at" db:"submitted_at"`
+	SubmittedOn       markaz.Date  `json:"submitted_on" db:"submitted_on"`
+	DueDate           markaz.Date  `json:"due_date" db:"due_date"`
+	PausedDays        int          `json:"paused_working_days" db:"paused_days"`
+	PausedSince       *markaz.Date `json:"paused_since,omitempty" db:"paused_since"`
+	DecidedAt         *time.Time   `json:"decided_at,omitempty" db:"decided_at"`
+	DeliveredAt       *time.Time   `json:"delivered_at,omitempty" db:"delivered_at"`
+	FeesDue           int64        `json:"fees_due_piasters" db:"fees_due_piasters"`
+	FeesPaid          int64        `json:"fees_paid_piasters" db:"fees_paid_piasters"`
+	PaymentMethod     string       `json:"payment_method" db:"payment_method"`
+	Version           int          `json:"version" db:"version"`
+	CreatedBy         string       `json:"created_by" db:"created_by"`
+	UpdatedAt         time.Time    `json:"updated_at" db:"updated_at"`
+}
+
+// Ref is the request's place in the territory.
+func (r *Request) Ref() markaz.Ref {
+	return markaz.Ref{Gov: r.GovCode, Unit: r.UnitCode, Center: r.CenterID}
+}
+
+// Overdue reports whether the request is still open after its due date on day today.
+func (r *Request) Overdue(today markaz.Date) bool {
+	return slices.Contains(OpenStatuses, r.Status) && r.DueDate.Before(today)
+}
+
+// Event is one entry of a request's history.
+type Event struct {
+	Seq      int       `json:"seq" db:"seq"`
+	At       time.Time `json:"at" db:"at"`
+	UserID   string    `json:"user_id" db:"user_id"`
+	Username string    `json:"username" db:"username"`
+	Action   string    `json:"action" db:"action"`
+	From     string    `json:"from_status" db:"from_status"`
+	To       string    `json:"to_status" db:"to_status"`
+	FromStep string    `json:"from_step" db:"from_step"`
+	ToStep   string    `json:"to_step" db:"to_step"`
+	Note     string    `json:"note" db:"note"`
+}
+
+// FeeLine is one fee a request carries, copied from the catalog version in force.
+type FeeLine struct {
+	FeeVersionID   string `json:"fee_version_id" db:"fee_version_id"`
+	Key            string `json:"key" db:"line_key"`
+	NameAr         string `json:"name_ar" db:"name_ar"`
+	NameEn         string `json:"name_en" db:"name_en"`
+	AmountPiasters int64  `json:"amount_piasters" db:"amount_piasters"`
+}
