@@ -191,7 +191,7 @@ func TestLoginSwitchLanguageProgramme(t *testing.T) {
 func TestAccessibilityOfMainPages(t *testing.T) {
 	s := start(t, store.SQLite)
 	s.login("admin")
-	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC"}
+	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)

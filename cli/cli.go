@@ -58,7 +58,7 @@ Commands:
   markaz audit verify [--db …]
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
-MARKAZ_LOG_FORMAT=json|text.
+MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
 `)
 }
 
@@ -115,10 +115,15 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	dsn := dbFlag(fs, getenv)
 	withDemo := fs.Bool("demo", false, "load demo data (only into a database demo mode created)")
 	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
+	notifyOpts := addNotifyFlags(fs, getenv) // jobs & notifications (cli/jobs.go)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(getenv, stderr)
+	provider, err := notifyOpts.provider(log)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -165,6 +170,11 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	// --- jobs & notifications: the background worker stops with the server ---
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := startWorker(workerCtx, db, provider, log)
+	defer func() { stopWorker(); <-workerDone }()
+	// --- end jobs & notifications ---
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

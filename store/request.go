@@ -124,6 +124,9 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 	if err := tx.Audit(actor, "request.register", "request", r.ID, r.Ref(), nil, auditView(&r)); err != nil {
 		return nil, err
 	}
+	if err := tx.notifyCitizen(&r, request.ActionRegister, ""); err != nil {
+		return nil, err
+	}
 	d, err := tx.requestDetail(`r.id = ?`, r.ID)
 	if d != nil {
 		d.Warnings = warnings
@@ -355,6 +358,9 @@ func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, ver
 		return nil, err
 	}
 	if err := tx.Audit(actor, "request."+action, "request", r.ID, r.Ref(), before, auditView(&r)); err != nil {
+		return nil, err
+	}
+	if err := tx.notifyCitizen(&r, action, note); err != nil {
 		return nil, err
 	}
 	return tx.requestDetail(`r.id = ?`, r.ID)

@@ -155,6 +155,10 @@ func (s *Server) authenticate(r *http.Request, ri *reqInfo) error {
 	if c, err := r.Cookie("lang"); err == nil {
 		ri.lang = i18n.Lang(c.Value)
 	}
+	// Until someone chooses, digits follow the language: Arabic-Indic in Arabic, Latin in English.
+	if ri.lang == "en" {
+		ri.digits = "latn"
+	}
 	if c, err := r.Cookie("digits"); err == nil && (c.Value == "latn" || c.Value == "arab") {
 		ri.digits = c.Value
 	}

@@ -38,6 +38,13 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		defer srv.Close()
 		e := &env{t: t, db: db, clock: clock, srv: srv}
 
+		// One request so the request pages have something to show.
+		st, b := e.call("POST", "/api/v1/requests", e.token("clerk"), map[string]any{"service_code": "SHOP-LIC",
+			"channel": "counter", "applicant": map[string]any{"national_id": "29001011234567", "name": "مواطن تجريبي", "mobile": "01012345678"}})
+		if st != 201 {
+			t.Fatalf("register a request: %d %v", st, b["_raw"])
+		}
+
 		anon := e.browser()
 		e.page(anon, "/")
 		e.page(anon, "/login")
@@ -47,13 +54,13 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC"}
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]

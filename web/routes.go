@@ -133,6 +133,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/requests/{tracking_number}/actions", s.api(s.apiRequestAction))
 	mux.HandleFunc("GET /api/v1/applicants/{national_id}", s.api(s.apiApplicant))
 
+	// Requests (UI).
+	// -- requests ui routes --
+	mux.HandleFunc("GET /requests", s.ui(s.handleRequests))
+	mux.HandleFunc("GET /requests/new", s.ui(s.handleRequestNew))
+	mux.HandleFunc("POST /requests/new", s.ui(s.handleRequestCreate))
+	mux.HandleFunc("GET /requests/{tracking_number}", s.ui(s.handleRequestPage))
+	mux.HandleFunc("GET /requests/{tracking_number}/slip", s.ui(s.handleRequestSlip))
+	mux.HandleFunc("POST /requests/{tracking_number}/actions", s.ui(s.handleRequestAct))
+
+	// Citizen tracking (public).
+	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
+	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
+
 	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	mux.HandleFunc("/", s.ui(s.apiNotFound))

@@ -218,6 +218,10 @@ func (s *Server) handleSwitchLang(w http.ResponseWriter, r *http.Request) error 
 	}
 	lang := i18n.Lang(r.PostForm.Get("lang"))
 	ri := info(r)
+	if ri.p == nil {
+		// A visitor has not chosen digits: they follow the language.
+		ri.digits = map[string]string{"ar": "arab", "en": "latn"}[lang]
+	}
 	if ri.p != nil {
 		if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 			return tx.SetPreferences(ri.p, lang, ri.digits)
