@@ -200,13 +200,15 @@ func MayAct(p *markaz.Principal, role string, ref markaz.Ref) bool {
 }
 
 // CheckAction validates an action's input: a known action, a note within limits, and a
-// note (the reason) for cancel.
+// note for cancel (the reason) and return (what is missing).
 func CheckAction(action, note string) error {
 	var v markaz.Validator
 	if v.Required("action", action) {
 		v.OneOf("action", action, catalog.Actions...)
 	}
-	v.Text("note", note, MaxNoteLength, action == ActionCancel)
+	// A cancellation needs its reason, a return what the citizen must bring: the note
+	// goes into the citizen's SMS and the tracking page.
+	v.Text("note", note, MaxNoteLength, action == ActionCancel || action == ActionReturn)
 	return v.Err()
 }
 

@@ -147,6 +147,9 @@ func TestCheckAction(t *testing.T) {
 	if err := CheckAction(ActionCancel, "applicant withdrew"); err != nil {
 		t.Error(err)
 	}
+	if err := CheckAction(ActionReturn, ""); markaz.ErrorCode(err) != markaz.EInvalid {
+		t.Errorf("return without saying what is missing: %v", err)
+	}
 	if err := CheckAction("explode", ""); markaz.ErrorCode(err) != markaz.EInvalid {
 		t.Errorf("unknown action: %v", err)
 	}

@@ -435,7 +435,24 @@ func (tx *Tx) checkRequestFilter(f RequestFilter) error {
 			return err
 		}
 	}
-	return v.Err()
+	if err := v.Err(); err != nil {
+		return err
+	}
+	// A governorate or center the reader cannot reach is 403, as on the centers and users
+	// lists, not an empty list that looks like "no requests there".
+	if err := tx.checkCenterFilter(CenterFilter{Scope: f.Scope, Gov: f.Gov}); err != nil {
+		return err
+	}
+	if f.Center != "" {
+		c, err := tx.GetCenter(f.Center)
+		if err != nil {
+			return err
+		}
+		if !f.Scope.Contains(c.Ref()) {
+			return markaz.ErrForbidden
+		}
+	}
+	return nil
 }
 
 // requestWhere builds the conditions of f. q matches, through indexed prefix ranges, the

@@ -197,7 +197,7 @@ func TestRequestWorkflowAPI(t *testing.T) {
 			{w.back, "return", "returned", "review"},
 		}
 		for _, s := range steps {
-			st, r := e.act(s.tok, num, s.action, "")
+			st, r := e.act(s.tok, num, s.action, "note for "+s.action)
 			if st != 200 || r["status"] != s.status || r["step"] != s.step {
 				t.Fatalf("%s: %d %v", s.action, st, r["_raw"])
 			}
@@ -368,4 +368,22 @@ func TestCSVSafe(t *testing.T) {
 			t.Errorf("%d: %q", i, got[i])
 		}
 	}
+}
+
+// A list filter naming a governorate or center outside the reader's territory is refused,
+// as on the centers and users lists.
+func TestRequestListFilterOutsideScope(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		e.user("sup13", at(markaz.RoleSupervisor, markaz.LevelGovernorate, "13"))
+		tok := e.token("sup13")
+		if st, b := e.call("GET", "/api/v1/requests?governorate=01", tok, nil); st != 403 {
+			t.Errorf("governorate outside scope: %d %v", st, b["_raw"])
+		}
+		if st, _ := e.call("GET", "/api/v1/requests?governorate=99", tok, nil); st != 422 {
+			t.Errorf("unknown governorate: %d", st)
+		}
+		if st, b := e.call("GET", "/api/v1/requests?governorate=13", tok, nil); st != 200 {
+			t.Errorf("own governorate: %d %v", st, b["_raw"])
+		}
+	})
 }
