@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"markaz/notify"
 	"markaz/store"
@@ -55,11 +56,14 @@ func (f notifyFlags) provider(log *slog.Logger) (notify.Provider, error) {
 	return r, nil
 }
 
-// startWorker runs the background worker until ctx ends; the returned channel closes
-// when it has stopped.
+// startWorker runs the background worker, and the schedule enqueuing the day's deadlines
+// job (checked every 10 minutes), until ctx ends; the returned channel closes when the
+// worker has stopped.
 func startWorker(ctx context.Context, db *store.DB, p notify.Provider, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
-	handlers := map[string]worker.Handler{store.JobDeliver: worker.Outbox(db, p)}
+	handlers := map[string]worker.Handler{store.JobDeliver: worker.Outbox(db, p),
+		store.JobDeadlines: worker.Deadlines(db, log)}
+	go worker.ScheduleDeadlines(ctx, db, 10*time.Minute, log)
 	go func() {
 		defer close(done)
 		worker.Run(ctx, db, handlers, worker.Options{Log: log})

@@ -93,6 +93,18 @@ var transitions = map[string]map[string]string{
 		StatusReturned: StatusCancelled, StatusAwaitingPayment: StatusCancelled},
 }
 
+// ActionDeemApprove is the system's action when a service's statutory deadline passes
+// and the law counts silence as approval (e.g. shop licences, Law 154/2019). It is not a
+// workflow action: only the system (a nil principal in Decide) may take it, and no step
+// lists it. It is also the name of its event in the history.
+const ActionDeemApprove = "deemed_approved"
+
+// systemTransitions is the status table of the system's actions: action → from → to.
+// A request waiting on the citizen has its clocks paused and cannot be deemed approved.
+var systemTransitions = map[string]map[string]string{
+	ActionDeemApprove: {StatusSubmitted: StatusDeemedApproved, StatusInReview: StatusDeemedApproved},
+}
+
 // Next returns the status action leads to from status, and false when the status table
 // does not allow it.
 func Next(action, from string) (string, bool) {
@@ -146,8 +158,15 @@ type Plan struct {
 // steps by principal p over the request's territory ref, and returns where it leads.
 // Errors are *markaz.Error: EConflict for a transition the workflow does not allow from
 // here (or at this step), EForbidden for a role or territory that may not make it.
+//
+// A nil p is the system: it may take only the system's actions (ActionDeemApprove), by
+// their own status table, at any step; a deemed approval moves the request on to the
+// hand-over step (the first that lists deliver), as an approval would.
 func Decide(steps []catalog.Step, from, stepKey, action string, p *markaz.Principal, ref markaz.Ref) (Plan, error) {
 	plan := Plan{From: from, FromStep: stepKey, ToStep: stepKey}
+	if p == nil {
+		return decideSystem(steps, plan, action)
+	}
 	to, ok := Next(action, from)
 	if !ok {
 		return plan, markaz.Errorf(markaz.EConflict, "error.request_transition")
@@ -164,6 +183,22 @@ func Decide(steps []catalog.Step, from, stepKey, action string, p *markaz.Princi
 			return plan, markaz.Errorf(markaz.EConflict, "error.request_last_step")
 		}
 		plan.ToStep = steps[i+1].Key
+	}
+	plan.To = to
+	return plan, nil
+}
+
+// decideSystem checks one system action against the system's status table.
+func decideSystem(steps []catalog.Step, plan Plan, action string) (Plan, error) {
+	to, ok := systemTransitions[action][plan.From]
+	if !ok {
+		return plan, markaz.Errorf(markaz.EConflict, "error.request_transition")
+	}
+	if !slices.ContainsFunc(steps, func(s catalog.Step) bool { return s.Key == plan.FromStep }) {
+		return plan, markaz.Errorf(markaz.EConflict, "error.request_step")
+	}
+	if i := slices.IndexFunc(steps, func(s catalog.Step) bool { return slices.Contains(s.Actions, ActionDeliver) }); i >= 0 {
+		plan.ToStep = steps[i].Key
 	}
 	plan.To = to
 	return plan, nil

@@ -106,6 +106,17 @@ func TestDecide(t *testing.T) {
 		{"unknown step", StatusSubmitted, "nowhere", ActionForward, clerk, "", "", markaz.EConflict},
 		{"nothing after last step", StatusInReview, "ready", ActionForward, clerk, "", "", markaz.EConflict},
 		{"cancel after decision", StatusApproved, "ready", ActionCancel, clerk, "", "", markaz.EConflict},
+		// The system (nil principal) takes only its own actions, by its own status table.
+		{"system deems submitted approved", StatusSubmitted, "intake", ActionDeemApprove, nil, StatusDeemedApproved, "ready", ""},
+		{"system deems in review approved", StatusInReview, "decision", ActionDeemApprove, nil, StatusDeemedApproved, "ready", ""},
+		{"system cannot deem a paused request", StatusReturned, "review", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system cannot deem awaiting payment", StatusAwaitingPayment, "review", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system cannot deem a rejection", StatusRejected, "decision", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system cannot deem a delivery", StatusDelivered, "ready", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system cannot deem a cancellation", StatusCancelled, "intake", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system at unknown step", StatusInReview, "nowhere", ActionDeemApprove, nil, "", "", markaz.EConflict},
+		{"system takes no workflow action", StatusInReview, "decision", ActionApprove, nil, "", "", markaz.EConflict},
+		{"manager cannot deem approved", StatusInReview, "decision", ActionDeemApprove, mgr, "", "", markaz.EConflict},
 	}
 	for _, c := range cases {
 		plan, err := Decide(steps, c.status, c.step, c.action, c.p, ref)
