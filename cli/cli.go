@@ -40,6 +40,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return userCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
@@ -56,6 +58,7 @@ Commands:
   markaz migrate [--db …]
   markaz user add|list|disable|passwd …   (markaz user help)
   markaz audit verify [--db …]
+  markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
 MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
@@ -114,6 +117,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	addr := fs.String("addr", envOr(getenv, "MARKAZ_ADDR", "127.0.0.1:8080"), "listen address (env MARKAZ_ADDR)")
 	dsn := dbFlag(fs, getenv)
 	withDemo := fs.Bool("demo", false, "load demo data (only into a database demo mode created)")
+	demoRequests := fs.Int("demo-requests", demo.DefaultRequests, "requests --demo adds when it creates the demo data")
 	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
 	notifyOpts := addNotifyFlags(fs, getenv) // jobs & notifications (cli/jobs.go)
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +150,11 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 		}
 		if printed != "" {
 			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, citizen) — password: %s\n", printed)
+			if *demoRequests > 0 {
+				if _, err := addDemoRequests(ctx, db, *demoRequests, demo.Seed(), stdout); err != nil {
+					return err
+				}
+			}
 		} else {
 			fmt.Fprintln(stdout, "Demo data was already loaded into this database; the demo users keep the password printed when it was created.")
 		}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"markaz/demo"
+	"markaz/store"
+	"markaz/store/storetest"
+)
+
+func TestDemoCommand(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := storetest.NewDSN(t, d)
+			env := func(string) string { return "" }
+			run := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := Run(ctx, append(args, "--db", dsn), env, &out, io.Discard)
+				return out.String(), err
+			}
+			for _, bad := range [][]string{{"demo"}, {"demo", "--requests", "0"}, {"demo", "--requests", "x"},
+				{"demo", "--requests", "-3"}} {
+				if _, err := run(bad...); err == nil {
+					t.Errorf("%v accepted", bad)
+				}
+			}
+			// A database demo mode did not create (here: just migrated) is refused.
+			if _, err := run("demo", "--requests", "5"); err == nil || !strings.Contains(err.Error(), "demo flag") {
+				t.Fatalf("non-demo database: %v", err)
+			}
+			db, err := store.Open(ctx, dsn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			count := func() int {
+				if err := db.Read(ctx, func(tx *store.Tx) error { return tx.Get(&n, `SELECT COUNT(*) FROM requests`) }); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if count() != 0 {
+				t.Fatalf("the refused run added %d requests", n)
+			}
+			if _, err := demo.Ensure(ctx, db, "demo-password-for-tests"); err != nil {
+				t.Fatal(err)
+			}
+			out, err := run("demo", "--requests", "40", "--seed", "9")
+			if err != nil || !strings.Contains(out, "Added 40 demo requests") || !strings.Contains(out, "requests/s") ||
+				!strings.Contains(out, "40 / 40 requests") {
+				t.Fatalf("demo --requests 40: %v\n%s", err, out)
+			}
+			if count() != 40 {
+				t.Errorf("%d requests stored, want 40", n)
+			}
+		})
+	}
+}
+
+func TestServeDemoAddsRequestsOnFirstLoad(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			env := map[string]string{"MARKAZ_DB": storetest.NewDSN(t, d)}
+			_, out := startServe(t, env, "--demo", "--demo-requests", "25")
+			if s := out.String(); !strings.Contains(s, "password:") || !strings.Contains(s, "Added 25 demo requests") {
+				t.Fatalf("first load:\n%s", s)
+			}
+			// Started again on the same database: nothing is added.
+			_, out = startServe(t, env, "--demo", "--demo-requests", "25")
+			if s := out.String(); strings.Contains(s, "Added") || !strings.Contains(s, "already loaded") {
+				t.Fatalf("second start:\n%s", s)
+			}
+		})
+	}
+}
