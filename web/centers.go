@@ -261,16 +261,23 @@ func (s *Server) retireCenter(r *http.Request, p *markaz.Principal, id string, b
 
 // --- API ---
 
-func (s *Server) apiCenters(w http.ResponseWriter, r *http.Request) error {
+// listCenters is the centers list both the API and the page show: the caller's
+// permission, the query's filter, one page of rows.
+func (s *Server) listCenters(r *http.Request) (*markaz.Principal, store.CenterFilter, store.CenterList, error) {
 	p, err := need(r, markaz.PermCentersRead)
 	if err != nil {
-		return err
+		return nil, store.CenterFilter{}, store.CenterList{}, err
 	}
 	f, err := centerFilter(r, p)
 	if err != nil {
-		return err
+		return nil, f, store.CenterList{}, err
 	}
 	list, err := s.db.Centers(r.Context(), f)
+	return p, f, list, err
+}
+
+func (s *Server) apiCenters(w http.ResponseWriter, r *http.Request) error {
+	_, _, list, err := s.listCenters(r)
 	if err != nil {
 		return err
 	}
@@ -379,15 +386,7 @@ type centerListPage struct {
 }
 
 func (s *Server) handleCenters(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermCentersRead)
-	if err != nil {
-		return err
-	}
-	f, err := centerFilter(r, p)
-	if err != nil {
-		return err
-	}
-	list, err := s.db.Centers(r.Context(), f)
+	p, f, list, err := s.listCenters(r)
 	if err != nil {
 		return err
 	}
