@@ -33,6 +33,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/auth/token", s.api(s.apiToken))
 	mux.HandleFunc("GET /api/v1/me", s.api(s.apiMe))
 
+	// Attachments, served after the access check of the record they belong to.
+	mux.HandleFunc("GET /files/{id}", s.ui(s.handleFile))
+	mux.HandleFunc("GET /api/v1/files/{id}", s.api(s.handleFile))
+
 	// Centers registry (UI and API).
 	// -- centers routes --
 	mux.HandleFunc("GET /centers", s.ui(s.handleCenters))
