@@ -483,16 +483,18 @@ func (tx *Tx) LastApplicant(scope markaz.Scope, nid string) (*Applicant, error) 
 // look. Rows come by due date, then id (queues work the earliest due first), after the
 // key After.
 type RequestFilter struct {
-	Scope    markaz.Scope
-	Center   string
-	Gov      string
-	Service  string
-	Status   string
-	Overdue  bool
-	From, To markaz.Date // submission dates, inclusive
-	Query    string
-	After    *RequestKey
-	Limit    int
+	Scope   markaz.Scope
+	Center  string
+	Gov     string
+	Service string
+	Status  string
+	Overdue bool
+	// Escalated selects requests escalated to their center's manager and not yet moved on.
+	Escalated bool
+	From, To  markaz.Date // submission dates, inclusive
+	Query     string
+	After     *RequestKey
+	Limit     int
 }
 
 // RequestKey is a request's place in list order.
@@ -567,6 +569,9 @@ func requestWhere(f RequestFilter, today markaz.Date) *where {
 	}
 	if f.Overdue {
 		w.add(`r.status IN ('submitted', 'in_review', 'returned', 'awaiting_payment') AND r.due_date < ?`, today)
+	}
+	if f.Escalated {
+		w.add(`r.escalated_at IS NOT NULL`)
 	}
 	if !f.From.IsZero() {
 		w.add(`r.submitted_on >= ?`, f.From)

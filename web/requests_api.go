@@ -120,7 +120,7 @@ func (s *Server) apiApplicant(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// requestFilter reads ?center=&governorate=&service=&status=&overdue=&from=&to=&q= and
+// requestFilter reads ?center=&governorate=&service=&status=&overdue=&escalated=&from=&to=&q= and
 // the paging parameters. Lists come in queue order: due date, then id; the cursor
 // carries both.
 func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, error) {
@@ -141,12 +141,17 @@ func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, e
 	if f.Status != "" {
 		v.OneOf("status", f.Status, request.Statuses...)
 	}
-	switch q.Get("overdue") {
-	case "", "false":
-	case "true":
-		f.Overdue = true
-	default:
-		v.Add("overdue", "bool_format", nil)
+	for _, b := range []struct {
+		name string
+		to   *bool
+	}{{"overdue", &f.Overdue}, {"escalated", &f.Escalated}} {
+		switch q.Get(b.name) {
+		case "", "false":
+		case "true":
+			*b.to = true
+		default:
+			v.Add(b.name, "bool_format", nil)
+		}
 	}
 	for _, d := range []struct {
 		name string
