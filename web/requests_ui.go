@@ -453,6 +453,9 @@ type requestsPage struct {
 	NextURL  string
 	FirstURL string
 	CanNew   bool
+	// WorkloadURL is the staff workload of the center the queue shows (filtered by it, or
+	// the reader's own as its manager), for readers who may see it.
+	WorkloadURL string
 }
 
 var errCountCap = errors.New("count cap reached")
@@ -504,6 +507,9 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) error {
 	}
 	today := markaz.Today(s.db.Clock)
 	data := requestsPage{Q: r.URL.Query(), Groups: groups, Statuses: request.Statuses, CanNew: p.Can(markaz.PermRequestsWrite)}
+	if c := workloadCenter(p, f.Center); c != "" {
+		data.WorkloadURL = "/centers/" + c + "/workload"
+	}
 	for _, q := range rows {
 		o, soon := dueMarks(&q, today)
 		data.Rows = append(data.Rows, queueRow{Request: q, Overdue: o, DueSoon: soon, Service: names[q.ServiceCode]})
