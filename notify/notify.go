@@ -69,7 +69,7 @@ func IsPermanent(err error) bool {
 }
 
 // shortenable are the free-text values Render may shorten so an SMS fits one segment.
-var shortenable = []string{"center", "missing"}
+var shortenable = []string{"center", "missing", "step"}
 
 // Render fills the template key in lang from data. The "status" value is shown in words
 // (key notify.status.<status>) and a missing "missing" value as a generic phrase. An SMS
