@@ -277,3 +277,21 @@ func TestCenterCalendarScreens(t *testing.T) {
 		}
 	})
 }
+
+// A holiday import may carry a fifth column, center; other headers are refused.
+func TestHolidayCSVCenterColumn(t *testing.T) {
+	rows, problems, err := readHolidayCSV(strings.NewReader("date,name_ar,name_en,governorate,center\n2026-05-02,عيد,Feast,,SH-ZAG-01\n"))
+	if err != nil || problems != nil || len(rows) != 1 || rows[0].Center != "SH-ZAG-01" {
+		t.Errorf("five columns: %+v %v %v", rows, problems, err)
+	}
+	rows, problems, err = readHolidayCSV(strings.NewReader("date,name_ar,name_en,governorate\n2026-05-02,عيد,Feast,13\n"))
+	if err != nil || problems != nil || len(rows) != 1 || rows[0].Center != "" || rows[0].Gov != "13" {
+		t.Errorf("four columns: %+v %v %v", rows, problems, err)
+	}
+	if _, problems, _ = readHolidayCSV(strings.NewReader("date,name_ar,name_en,governorate,unit\n")); len(problems) != 1 || problems[0].Code != "csv_header" {
+		t.Errorf("unknown fifth column: %v", problems)
+	}
+	if _, problems, _ = readHolidayCSV(strings.NewReader("date,name_ar,name_en,governorate,center\n2026-05-02,عيد,Feast,13\n")); len(problems) != 1 || problems[0].Code != "csv_columns" {
+		t.Errorf("short row: %v", problems)
+	}
+}
