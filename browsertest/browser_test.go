@@ -39,6 +39,7 @@ type session struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	db   *store.DB
 }
 
 // start serves a demo database and opens a headless browser on it.
@@ -71,7 +72,7 @@ func start(t *testing.T, d store.Dialect) *session {
 	// the whole test by a timer instead.
 	timer := time.AfterFunc(browserTimeout, cancelC)
 	t.Cleanup(func() { timer.Stop() })
-	return &session{t: t, ctx: ctx, base: srv.URL}
+	return &session{t: t, ctx: ctx, base: srv.URL, db: db}
 }
 
 func (s *session) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -202,14 +203,40 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		}
 		s.switchLang()
 	}
-	// Phone width: the page must not need horizontal scrolling for its header.
-	s.do(chromedp.EmulateViewport(375, 740))
-	s.open("/program")
-	scroll, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
-	if err != nil {
+	// The center's pages: its calendar and workload (as the administrator), the
+	// hand-over screen (as its clerk, who holds requests.write).
+	var center string
+	if err := s.db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.Get(&center, `SELECT a.center_id FROM assignments a JOIN users u ON u.id = a.user_id
+			WHERE u.username = 'clerk' AND a.level = 'center'`)
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if scroll > 0 {
-		t.Errorf("header overflows a phone screen by %dpx", scroll)
+	centerPages := []string{"/calendar/centers/" + center, "/centers/" + center + "/workload"}
+	for _, lang := range []string{"ar", "en"} {
+		for _, p := range centerPages {
+			s.open(p)
+			s.axe(fmt.Sprintf("%s %s", p, lang))
+		}
+		s.switchLang()
+	}
+	s.clickNav("#logout")
+	s.login("clerk")
+	for _, lang := range []string{"ar", "en"} {
+		s.open("/requests/handover")
+		s.axe("/requests/handover " + lang)
+		s.switchLang()
+	}
+	// Phone width: the pages must not need horizontal scrolling for their header.
+	s.do(chromedp.EmulateViewport(375, 740))
+	for _, p := range []string{"/program", "/requests/handover"} {
+		s.open(p)
+		scroll, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scroll > 0 {
+			t.Errorf("%s overflows a phone screen by %dpx", p, scroll)
+		}
 	}
 }

@@ -11,14 +11,16 @@ import (
 // HolidayHorizon is how many years ahead of today a holiday may be declared.
 const HolidayHorizon = 10
 
-// Holiday is an official day off: national (GovCode "") or of one governorate. It is
-// never deleted: removing it retires it (RetiredAt, RetiredBy, RetireReason).
+// Holiday is an official day off: national (GovCode ""), of one governorate, or of one
+// center (CenterID, with GovCode its governorate). It is never deleted: removing it
+// retires it (RetiredAt, RetiredBy, RetireReason).
 type Holiday struct {
 	ID           string      `json:"id" db:"id"`
 	Date         markaz.Date `json:"date" db:"date"`
 	NameAr       string      `json:"name_ar" db:"name_ar"`
 	NameEn       string      `json:"name_en" db:"name_en"`
 	GovCode      string      `json:"governorate" db:"gov_code"`
+	CenterID     string      `json:"center_id,omitempty" db:"center_id"`
 	CreatedBy    string      `json:"created_by" db:"created_by"`
 	CreatedAt    time.Time   `json:"created_at" db:"created_at"`
 	RetiredAt    *time.Time  `json:"retired_at" db:"retired_at"`
@@ -26,8 +28,9 @@ type Holiday struct {
 	RetireReason string      `json:"retire_reason,omitempty" db:"retire_reason"`
 }
 
-// Ref places the holiday in the territory: the national chain or its governorate's.
-func (h *Holiday) Ref() markaz.Ref { return markaz.Ref{Gov: h.GovCode} }
+// Ref places the holiday in the territory: the national chain, its governorate's or its
+// center's.
+func (h *Holiday) Ref() markaz.Ref { return markaz.Ref{Gov: h.GovCode, Center: h.CenterID} }
 
 // Check normalises the holiday's text fields and adds its problems to v (fields date,
 // name_ar, name_en): a date from markaz.ProgrammeStart to HolidayHorizon years after
@@ -37,6 +40,7 @@ func (h *Holiday) Ref() markaz.Ref { return markaz.Ref{Gov: h.GovCode} }
 func (h *Holiday) Check(v *markaz.Validator, today markaz.Date) {
 	h.NameAr, h.NameEn = strings.TrimSpace(h.NameAr), strings.TrimSpace(h.NameEn)
 	h.GovCode = strings.TrimSpace(markaz.LatinDigits(h.GovCode))
+	h.CenterID = strings.TrimSpace(h.CenterID)
 	last := markaz.Date{Y: today.Y + HolidayHorizon, M: time.December, D: 31}
 	switch {
 	case v.Has("date"):

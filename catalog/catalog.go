@@ -175,13 +175,17 @@ func inForce[T any](vs []T, d markaz.Date, eff func(T) markaz.Date) (T, bool) {
 
 // DefaultSteps is the workflow a service gets unless the catalog says otherwise: intake
 // at the counter, back-office review, decision by the center manager, ready for delivery.
+// Every status a request can reach at a step has its way on listed there (see
+// ValidateSteps): a step that returns a file takes it back (complete), and the hand-over
+// step makes a decided result ready (forward) before delivering it.
 func DefaultSteps() []Step {
 	return []Step{
-		{Key: "intake", Role: markaz.RoleClerk, Actions: []string{ActionForward, ActionComplete, ActionCancel}, LimitDays: 1},
+		{Key: "intake", Role: markaz.RoleClerk, Actions: []string{ActionForward, ActionCancel}, LimitDays: 1},
 		{Key: "review", Role: markaz.RoleBackOffice, Actions: []string{ActionForward, ActionReturn, ActionComplete,
 			ActionRequestPayment, ActionCancel}, LimitDays: 5},
-		{Key: "decision", Role: markaz.RoleCenterManager, Actions: []string{ActionApprove, ActionReject, ActionReturn}, LimitDays: 2},
-		{Key: "ready", Role: markaz.RoleClerk, Actions: []string{ActionDeliver}},
+		{Key: "decision", Role: markaz.RoleCenterManager, Actions: []string{ActionApprove, ActionReject, ActionReturn,
+			ActionComplete, ActionCancel}, LimitDays: 2},
+		{Key: "ready", Role: markaz.RoleClerk, Actions: []string{ActionForward, ActionDeliver}},
 	}
 }
 
@@ -298,6 +302,27 @@ func ValidateSteps(v *markaz.Validator, steps []Step) {
 		if st.LimitDays < 0 || st.LimitDays > MaxStepDays {
 			v.Add(p+"limit_working_days", "between", map[string]any{"min": 0, "max": MaxStepDays})
 		}
+		if !v.Has(p + "actions") {
+			checkWayOn(v, p+"actions", steps, i)
+		}
+	}
+}
+
+// checkWayOn refuses a step where a request could get stuck: one that returns a file or
+// asks for payment must take it back (complete); one that hands results over must make
+// them ready first (forward); and the step after an approval must hand the result over
+// (an approved request moves on to it).
+func checkWayOn(v *markaz.Validator, field string, steps []Step, i int) {
+	has := func(a string) bool { return slices.Contains(steps[i].Actions, a) }
+	switch {
+	case (has(ActionReturn) || has(ActionRequestPayment)) && !has(ActionComplete):
+		v.Add(field, "step_needs_action", map[string]any{"action": ActionComplete})
+	case has(ActionDeliver) && !has(ActionForward):
+		v.Add(field, "step_needs_action", map[string]any{"action": ActionForward})
+	case i > 0 && slices.Contains(steps[i-1].Actions, ActionApprove) && !has(ActionDeliver):
+		v.Add(field, "step_needs_action", map[string]any{"action": ActionDeliver})
+	case has(ActionApprove) && i == len(steps)-1:
+		v.Add(field, "step_approve_last", nil)
 	}
 }
 

@@ -77,6 +77,33 @@ func TestValidateSteps(t *testing.T) {
 	}
 }
 
+// TestValidateStepsWayOn: a workflow where a request could get stuck is refused.
+func TestValidateStepsWayOn(t *testing.T) {
+	st := func(key string, actions ...string) Step { return Step{Key: key, Role: "clerk", Actions: actions} }
+	for _, c := range []struct {
+		name  string
+		steps []Step
+		field string // "" when valid
+	}{
+		{"return without complete", []Step{st("a", ActionReturn, ActionForward), st("b", ActionForward, ActionDeliver)}, "steps[0].actions"},
+		{"payment without complete", []Step{st("a", ActionRequestPayment)}, "steps[0].actions"},
+		{"deliver without forward", []Step{st("a", ActionApprove), st("b", ActionDeliver)}, "steps[1].actions"},
+		{"approval to a step that cannot hand over", []Step{st("a", ActionApprove), st("b", ActionForward)}, "steps[1].actions"},
+		{"approval at the last step", []Step{st("a", ActionForward), st("b", ActionApprove, ActionReject)}, "steps[1].actions"},
+		{"complete beside return", []Step{st("a", ActionReturn, ActionComplete, ActionApprove), st("b", ActionForward, ActionDeliver)}, ""},
+	} {
+		var v markaz.Validator
+		ValidateSteps(&v, c.steps)
+		got := fields(v.Err())
+		switch {
+		case c.field == "" && len(got) > 0:
+			t.Errorf("%s: refused %v", c.name, got)
+		case c.field != "" && got[c.field] == "":
+			t.Errorf("%s: accepted (%v)", c.name, got)
+		}
+	}
+}
+
 func TestValidateVersions(t *testing.T) {
 	today := day("2026-03-15")
 	d := DurationVersion{WorkingDays: 0, EffectiveFrom: day("2026-03-14")}

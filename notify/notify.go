@@ -69,7 +69,7 @@ func IsPermanent(err error) bool {
 }
 
 // shortenable are the free-text values Render may shorten so an SMS fits one segment.
-var shortenable = []string{"center", "missing"}
+var shortenable = []string{"center", "missing", "step"}
 
 // Render fills the template key in lang from data. The "status" value is shown in words
 // (key notify.status.<status>) and a missing "missing" value as a generic phrase. An SMS
@@ -124,7 +124,12 @@ func Render(channel, key, lang string, data map[string]string) (subject, text st
 		return "", "", Permanent(fmt.Errorf("notify: template %s lacks a value: %s", key, text))
 	}
 	if channel == Email {
-		subject = i18n.T(lang, "notify.email.subject", args)
+		// A template may name its own subject (key + ".subject"); citizens' messages share one.
+		subj := "notify.email.subject"
+		if i18n.Has(key + ".subject") {
+			subj = key + ".subject"
+		}
+		subject = i18n.T(lang, subj, args)
 	}
 	return subject, text, nil
 }

@@ -184,14 +184,16 @@ func TestSMTP(t *testing.T) {
 // Every SMS template, rendered with realistic (and long) values, fits one segment: 70
 // characters in Arabic, 160 in English.
 func TestSMSTemplatesFitOneSegment(t *testing.T) {
-	keys := []string{"notify.request.submitted", "notify.request.returned", "notify.request.decided", "notify.request.ready"}
+	keys := []string{"notify.request.submitted", "notify.request.returned", "notify.request.decided", "notify.request.ready",
+		"notify.escalated.step", "notify.escalated.statutory"}
 	datas := []map[string]string{
-		{"tracking": "1301-0004-2175", "due": "2026-04-02", "status": "approved", "center": "المركز التكنولوجي - مدينة نصر أول", "missing": "صورة البطاقة"},
+		{"tracking": "1301-0004-2175", "due": "2026-04-02", "status": "approved", "center": "المركز التكنولوجي - مدينة نصر أول", "missing": "صورة البطاقة", "step": "review"},
+		{"tracking": "2701-1234-5670", "due": "2026-12-31", "status": "approved", "center": "مركز", "step": "engineering_committee_inspection"},
 		{"tracking": "2701-1234-5670", "due": "2026-12-31", "status": "deemed_approved",
 			"center":  "المركز التكنولوجي المتنقل 12 - محافظة جنوب سيناء ومدينة شرم الشيخ",
-			"missing": "صورة بطاقة الرقم القومي وعقد الإيجار المسجل وشهادة من الحي وإيصال المرافق"},
-		{"tracking": "2701-1234-5670", "due": "2026-12-31", "status": "rejected", "center": "Technology center of the Eastern district of Nasr City, Cairo", "missing": strings.Repeat("document ", 30)},
-		{"tracking": "1301-0004-2175", "due": "2026-04-02", "status": "approved", "center": "مركز قنا"},
+			"missing": "صورة بطاقة الرقم القومي وعقد الإيجار المسجل وشهادة من الحي وإيصال المرافق", "step": "intake"},
+		{"tracking": "2701-1234-5670", "due": "2026-12-31", "status": "rejected", "center": "Technology center of the Eastern district of Nasr City, Cairo", "missing": strings.Repeat("document ", 30), "step": "ready"},
+		{"tracking": "1301-0004-2175", "due": "2026-04-02", "status": "approved", "center": "مركز قنا", "step": "decision"},
 	}
 	for _, lang := range []string{"ar", "en"} {
 		for _, k := range keys {

@@ -6,14 +6,14 @@
 // The workflow is data (catalog.Step): a request sits at one step; an action is allowed
 // only when the status table allows it from the current status AND the current step
 // lists it AND the actor holds the step's role (with requests.write) over the request's
-// territory. Two rules read the step list generously, and only these two:
-//   - complete (the citizen brought what was missing, or paid) is allowed at a step that
-//     lists complete or return: whoever may return a file may take it back;
-//   - forward from approved/deemed_approved (the result is ready for hand-over) is
-//     allowed at a step that lists deliver: preparing the result is part of delivering it.
+// territory. The step list is read literally: catalog.ValidateSteps makes sure every
+// status a request can reach at a step has its way on listed there.
 package request
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,19 +120,24 @@ func Decided(s string) bool {
 	return s == StatusApproved || s == StatusRejected || s == StatusDeemedApproved
 }
 
-// StepAllows reports whether the workflow step lists the action for a request in status
-// from (see the package comment for the two generous readings).
-func StepAllows(st catalog.Step, action, from string) bool {
-	if slices.Contains(st.Actions, action) {
+// Why a request was escalated to its center's manager.
+const (
+	EscalationStep      = "step"      // a workflow step overstayed its time limit
+	EscalationStatutory = "statutory" // the statutory deadline passed with on_expiry escalate
+)
+
+// KeepEscalation reports whether an escalation for reason still stands after the request
+// moves by plan. A statutory escalation stands while the request is open (the deadline
+// stays passed); a step escalation stands only while the request stays at the same step,
+// working (moving on, or handing the file back to the citizen, starts a new stay).
+func KeepEscalation(reason string, plan Plan) bool {
+	if !slices.Contains(OpenStatuses, plan.To) {
+		return false
+	}
+	if reason == EscalationStatutory {
 		return true
 	}
-	switch {
-	case action == ActionComplete:
-		return slices.Contains(st.Actions, ActionReturn)
-	case action == ActionForward && (from == StatusApproved || from == StatusDeemedApproved):
-		return slices.Contains(st.Actions, ActionDeliver)
-	}
-	return false
+	return plan.ToStep == plan.FromStep && !Waiting(plan.To)
 }
 
 // AdvancesStep reports whether the action moves the request on to the next step of its
@@ -172,7 +177,7 @@ func Decide(steps []catalog.Step, from, stepKey, action string, p *markaz.Princi
 		return plan, markaz.Errorf(markaz.EConflict, "error.request_transition")
 	}
 	i := slices.IndexFunc(steps, func(s catalog.Step) bool { return s.Key == stepKey })
-	if i < 0 || !StepAllows(steps[i], action, from) {
+	if i < 0 || !slices.Contains(steps[i].Actions, action) {
 		return plan, markaz.Errorf(markaz.EConflict, "error.request_step")
 	}
 	if !MayAct(p, steps[i].Role, ref) {
@@ -234,17 +239,45 @@ func MayAct(p *markaz.Principal, role string, ref markaz.Ref) bool {
 	return false
 }
 
-// CheckAction validates an action's input: a known action, a note within limits, and a
-// note for cancel (the reason) and return (what is missing).
-func CheckAction(action, note string) error {
+// CheckAction validates an action's input: a known action, a note within limits, a note
+// for cancel (the reason), return (what is missing) and deliver (who received the
+// result), and for deliver the last four digits of the applicant's national ID as the
+// clerk read them from the card (verify; whether they match is the store's check).
+func CheckAction(action, note, verify string) error {
 	var v markaz.Validator
 	if v.Required("action", action) {
 		v.OneOf("action", action, catalog.Actions...)
 	}
 	// A cancellation needs its reason, a return what the citizen must bring: the note
-	// goes into the citizen's SMS and the tracking page.
-	v.Text("note", note, MaxNoteLength, action == ActionCancel || action == ActionReturn)
+	// goes into the citizen's SMS and the tracking page. A delivery records who took it.
+	v.Text("note", note, MaxNoteLength, action == ActionCancel || action == ActionReturn || action == ActionDeliver)
+	verify = markaz.LatinDigits(strings.TrimSpace(verify))
+	switch {
+	case action == ActionDeliver && verify == "":
+		v.Add("verify", "required", nil)
+	case verify != "" && !isLast4(verify):
+		v.Add("verify", "last4_format", nil)
+	}
 	return v.Err()
+}
+
+func isLast4(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// VerifiesApplicant reports whether verify (any digit script) is the last four digits of
+// the national ID nid.
+func VerifiesApplicant(nid, verify string) bool {
+	verify = markaz.LatinDigits(strings.TrimSpace(verify))
+	return isLast4(verify) && len(nid) >= 4 && nid[len(nid)-4:] == verify
 }
 
 // Applicant is who a request is for.
@@ -311,6 +344,20 @@ func (r *Registration) Validate(today markaz.Date) ([]nationalid.Warning, error)
 	return warnings, v.Err()
 }
 
+// Fingerprint is the SHA-256 (hex) of the registration's canonical form: its fields, as
+// Validate normalised them, in a fixed order. A retried submission has the same
+// fingerprint; a different request under the same idempotency key does not.
+func (r *Registration) Fingerprint() string {
+	docs := r.Documents
+	if docs == nil {
+		docs = []string{}
+	}
+	b, _ := json.Marshal([]any{r.ServiceCode, r.Applicant.NationalID, r.Applicant.Name, r.Applicant.Mobile,
+		r.Channel, docs, r.Notes, r.CenterID})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
 // Request is a service request as stored and shown.
 type Request struct {
 	ID                string       `json:"id" db:"id"`
@@ -340,6 +387,8 @@ type Request struct {
 	FeesDue           int64        `json:"fees_due_piasters" db:"fees_due_piasters"`
 	FeesPaid          int64        `json:"fees_paid_piasters" db:"fees_paid_piasters"`
 	PaymentMethod     string       `json:"payment_method" db:"payment_method"`
+	EscalatedAt       *time.Time   `json:"escalated_at,omitempty" db:"escalated_at"`
+	EscalationReason  string       `json:"escalation_reason,omitempty" db:"escalation_reason"`
 	Version           int          `json:"version" db:"version"`
 	CreatedBy         string       `json:"created_by" db:"created_by"`
 	UpdatedAt         time.Time    `json:"updated_at" db:"updated_at"`

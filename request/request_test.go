@@ -93,7 +93,8 @@ func TestDecide(t *testing.T) {
 		{"manager rejects", StatusInReview, "decision", ActionReject, mgr, StatusRejected, "decision", ""},
 		{"manager returns", StatusInReview, "decision", ActionReturn, mgr, StatusReturned, "decision", ""},
 		{"manager takes back a return", StatusReturned, "decision", ActionComplete, mgr, StatusInReview, "decision", ""},
-		{"manager cannot cancel at decision", StatusInReview, "decision", ActionCancel, mgr, "", "", markaz.EConflict},
+		{"manager cancels at decision", StatusInReview, "decision", ActionCancel, mgr, StatusCancelled, "decision", ""},
+		{"manager cancels a return", StatusReturned, "decision", ActionCancel, mgr, StatusCancelled, "decision", ""},
 		{"backoffice cannot decide", StatusInReview, "decision", ActionApprove, back, "", "", markaz.EForbidden},
 		{"clerk readies result", StatusApproved, "ready", ActionForward, clerk, StatusReady, "ready", ""},
 		{"clerk readies deemed approval", StatusDeemedApproved, "ready", ActionForward, clerk, StatusReady, "ready", ""},
@@ -152,20 +153,197 @@ func TestMayActLevels(t *testing.T) {
 }
 
 func TestCheckAction(t *testing.T) {
-	if err := CheckAction(ActionCancel, ""); markaz.ErrorCode(err) != markaz.EInvalid {
-		t.Errorf("cancel without reason: %v", err)
+	for _, c := range []struct {
+		action, note, verify string
+		want                 map[string]string // field → code; nil for valid
+	}{
+		{ActionCancel, "", "", map[string]string{"note": "required"}},
+		{ActionCancel, "applicant withdrew", "", nil},
+		{ActionReturn, "", "", map[string]string{"note": "required"}},
+		{"explode", "", "", map[string]string{"action": "one_of"}},
+		{ActionForward, string(make([]byte, MaxNoteLength+1)), "", map[string]string{"note": "too_long"}},
+		{ActionDeliver, "", "", map[string]string{"note": "required", "verify": "required"}},
+		{ActionDeliver, "the applicant", "12a4", map[string]string{"verify": "last4_format"}},
+		{ActionDeliver, "the applicant", "12345", map[string]string{"verify": "last4_format"}},
+		{ActionDeliver, "the applicant", "١٢٣٤", nil},
+		{ActionForward, "", "", nil},
+	} {
+		err := CheckAction(c.action, c.note, c.verify)
+		got := fields(err)
+		if c.want == nil && err != nil || c.want != nil && len(got) != len(c.want) {
+			t.Errorf("%s %q %q: got %v, want %v", c.action, c.note, c.verify, got, c.want)
+			continue
+		}
+		for f, code := range c.want {
+			if got[f] != code && !(code == "too_long" && got[f] != "") {
+				t.Errorf("%s %q %q: %s got %q, want %q", c.action, c.note, c.verify, f, got[f], code)
+			}
+		}
 	}
-	if err := CheckAction(ActionCancel, "applicant withdrew"); err != nil {
-		t.Error(err)
+}
+
+func TestVerifiesApplicant(t *testing.T) {
+	for _, c := range []struct {
+		nid, verify string
+		want        bool
+	}{
+		{"29001011301234", "1234", true},
+		{"29001011301234", " ١٢٣٤ ", true},
+		{"29001011301234", "1235", false},
+		{"29001011301234", "234", false},
+		{"29001011301234", "", false},
+		{"12", "0012", false},
+	} {
+		if got := VerifiesApplicant(c.nid, c.verify); got != c.want {
+			t.Errorf("%q %q: %v", c.nid, c.verify, got)
+		}
 	}
-	if err := CheckAction(ActionReturn, ""); markaz.ErrorCode(err) != markaz.EInvalid {
-		t.Errorf("return without saying what is missing: %v", err)
+}
+
+// TestDefaultWorkflow walks every (step, status) a request can reach in the default
+// workflow, from registration, by every action of the people who hold the step's role and
+// by the system, and checks that each state offers exactly the actions listed here: none
+// is stuck, and none needs a generous reading of the step list.
+func TestDefaultWorkflow(t *testing.T) {
+	steps := catalog.DefaultSteps()
+	staff := []*markaz.Principal{who(markaz.RoleClerk, markaz.LevelCenter, center),
+		who(markaz.RoleBackOffice, markaz.LevelUnit, "13-001"), who(markaz.RoleCenterManager, markaz.LevelCenter, center)}
+	want := map[[2]string][]string{
+		{"intake", StatusSubmitted}:        {ActionForward, ActionCancel},
+		{"review", StatusInReview}:         {ActionForward, ActionReturn, ActionRequestPayment, ActionCancel},
+		{"review", StatusReturned}:         {ActionComplete, ActionCancel},
+		{"review", StatusAwaitingPayment}:  {ActionComplete, ActionCancel},
+		{"decision", StatusInReview}:       {ActionReturn, ActionApprove, ActionReject, ActionCancel},
+		{"decision", StatusReturned}:       {ActionComplete, ActionCancel},
+		{"decision", StatusRejected}:       nil,
+		{"ready", StatusApproved}:          {ActionForward},
+		{"ready", StatusDeemedApproved}:    {ActionForward},
+		{"ready", StatusReady}:             {ActionDeliver},
+		{"ready", StatusDelivered}:         nil,
+		{"intake", StatusCancelled}:        nil,
+		{"review", StatusCancelled}:        nil,
+		{"decision", StatusCancelled}:      nil,
+		{"intake", StatusDeemedApproved}:   nil, // never: deemed approval moves to the hand-over step
+		{"review", StatusDeemedApproved}:   nil,
+		{"decision", StatusDeemedApproved}: nil,
 	}
-	if err := CheckAction("explode", ""); markaz.ErrorCode(err) != markaz.EInvalid {
-		t.Errorf("unknown action: %v", err)
+	seen := map[[2]string]bool{}
+	queue := [][2]string{{steps[0].Key, StatusSubmitted}}
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		if seen[st] {
+			continue
+		}
+		seen[st] = true
+		exp, ok := want[st]
+		if !ok {
+			t.Errorf("unexpected state %v", st)
+			continue
+		}
+		var got []string
+		for _, a := range catalog.Actions {
+			for _, p := range staff {
+				plan, err := Decide(steps, st[1], st[0], a, p, ref)
+				if err == nil {
+					got = append(got, a)
+					queue = append(queue, [2]string{plan.ToStep, plan.To})
+					break
+				}
+			}
+		}
+		if plan, err := Decide(steps, st[1], st[0], ActionDeemApprove, nil, ref); err == nil {
+			queue = append(queue, [2]string{plan.ToStep, plan.To})
+		}
+		if !slicesEqualSet(got, exp) {
+			t.Errorf("%v offers %v, want %v", st, got, exp)
+		}
 	}
-	if err := CheckAction(ActionForward, string(make([]byte, MaxNoteLength+1))); err == nil {
-		t.Error("long note accepted")
+	for st, exp := range want {
+		if exp != nil && !seen[st] {
+			t.Errorf("state %v never reached", st)
+		}
+	}
+}
+
+func slicesEqualSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		if !m[x] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestStepListReadLiterally: an action the step does not list is refused, whatever the
+// status table allows (the old generous readings are gone).
+func TestStepListReadLiterally(t *testing.T) {
+	steps := []catalog.Step{{Key: "a", Role: markaz.RoleBackOffice, Actions: []string{ActionReturn, ActionApprove}},
+		{Key: "b", Role: markaz.RoleClerk, Actions: []string{ActionDeliver}}}
+	back := who(markaz.RoleBackOffice, markaz.LevelUnit, "13-001")
+	clerk := who(markaz.RoleClerk, markaz.LevelCenter, center)
+	if _, err := Decide(steps, StatusReturned, "a", ActionComplete, back, ref); markaz.ErrorCode(err) != markaz.EConflict {
+		t.Errorf("complete at a step listing only return: %v", err)
+	}
+	if _, err := Decide(steps, StatusApproved, "b", ActionForward, clerk, ref); markaz.ErrorCode(err) != markaz.EConflict {
+		t.Errorf("forward at a step listing only deliver: %v", err)
+	}
+}
+
+func TestKeepEscalation(t *testing.T) {
+	for _, c := range []struct {
+		name, reason string
+		plan         Plan
+		want         bool
+	}{
+		{"step: event at the same step", EscalationStep, Plan{StatusInReview, StatusInReview, "review", "review"}, true},
+		{"step: forwarded to the next step", EscalationStep, Plan{StatusInReview, StatusInReview, "review", "decision"}, false},
+		{"step: returned to the citizen", EscalationStep, Plan{StatusInReview, StatusReturned, "review", "review"}, false},
+		{"step: decided", EscalationStep, Plan{StatusInReview, StatusApproved, "decision", "ready"}, false},
+		{"statutory: forwarded", EscalationStatutory, Plan{StatusInReview, StatusInReview, "review", "decision"}, true},
+		{"statutory: returned", EscalationStatutory, Plan{StatusInReview, StatusReturned, "review", "review"}, true},
+		{"statutory: rejected", EscalationStatutory, Plan{StatusInReview, StatusRejected, "decision", "decision"}, false},
+		{"statutory: cancelled", EscalationStatutory, Plan{StatusReturned, StatusCancelled, "review", "review"}, false},
+	} {
+		if got := KeepEscalation(c.reason, c.plan); got != c.want {
+			t.Errorf("%s: %v", c.name, got)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	a := Registration{ServiceCode: "SHOP-LIC", Applicant: Applicant{NationalID: "29001011301234", Name: "محمد أحمد",
+		Mobile: "01001234567"}, Channel: ChannelCounter, Documents: []string{"ID copy"}}
+	b := a
+	b.Documents = []string{"ID copy"}
+	if a.Fingerprint() != b.Fingerprint() || len(a.Fingerprint()) != 64 {
+		t.Errorf("same registration, different fingerprints: %s %s", a.Fingerprint(), b.Fingerprint())
+	}
+	for name, change := range map[string]func(r *Registration){
+		"service":  func(r *Registration) { r.ServiceCode = "OTHER" },
+		"name":     func(r *Registration) { r.Applicant.Name = "أحمد محمد" },
+		"mobile":   func(r *Registration) { r.Applicant.Mobile = "01001234568" },
+		"nid":      func(r *Registration) { r.Applicant.NationalID = "29001011301235" },
+		"document": func(r *Registration) { r.Documents = []string{"ID copy", "Lease"} },
+		"notes":    func(r *Registration) { r.Notes = "x" },
+		"center":   func(r *Registration) { r.CenterID = "c" },
+		"channel":  func(r *Registration) { r.Channel = ChannelOnline },
+		// A field boundary cannot be moved without changing the fingerprint.
+		"split": func(r *Registration) { r.Applicant.Name, r.Notes = "محمد", "أحمد" },
+	} {
+		c := a
+		c.Documents = append([]string{}, a.Documents...)
+		change(&c)
+		if c.Fingerprint() == a.Fingerprint() {
+			t.Errorf("%s: fingerprint unchanged", name)
+		}
 	}
 }
 

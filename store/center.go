@@ -289,6 +289,12 @@ func (tx *Tx) UpdateCenter(actor Actor, s markaz.Scope, id string, c *markaz.Cen
 	if err := tx.Audit(actor, "center.update", "center", c.ID, c.Ref(), &old.Center, c); err != nil {
 		return nil, err
 	}
+	// Its own rest days, or a move to another governorate, change the center's calendar.
+	if c.WeeklyRest != old.WeeklyRest || c.GovCode != old.GovCode {
+		if err := tx.calendarChanged(CalendarChange{Gov: c.GovCode, Center: c.ID, From: tx.Today()}); err != nil {
+			return nil, err
+		}
+	}
 	return tx.findCenter(c.ID)
 }
 

@@ -22,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"markaz"
+	"markaz/calendar"
 )
 
 func init() { sqlx.BindDriver("sqlite", sqlx.QUESTION) }
@@ -105,6 +106,7 @@ type Tx struct {
 	tx      *sqlx.Tx
 	Now     time.Time
 	dialect Dialect
+	cals    map[[2]string]*calendar.Calendar // CalendarFor's answers in this transaction
 }
 
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite), committing when fn

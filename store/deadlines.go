@@ -19,8 +19,11 @@ package store
 //     first day after the deadline. A request waiting on the citizen now has both clocks
 //     paused and is left alone.
 //   - deemed_approved goes through request.Decide with the system (nil principal) like any
-//     transition, to the hand-over step; escalate records one "statutory_escalated" event,
-//     which is the request's escalation flag (the history is the record: no column).
+//     transition, to the hand-over step; escalate records one "statutory_escalated" event.
+//   - An escalation (statutory or a step overstayed) marks the request (escalated_at,
+//     escalation_reason; cleared as request.KeepEscalation says when it moves on) and
+//     sends a message to each of the center's managers through the outbox, all in the
+//     transaction of the event.
 //   - A step's stay starts when the request entered the step, or came back from waiting on
 //     the citizen at it; it has overstayed when today is after DueDate(stay start, step
 //     limit) in the request's calendar. One "escalated" event per stay.
@@ -162,14 +165,14 @@ func (tx *Tx) requestDeadlines(r *request.Request, svc *catalog.Service, hist []
 				if err != nil {
 					return err
 				}
-				done, err := tx.systemChange(r, request.ActionDeemApprove, plan, deadline.String())
+				done, err := tx.systemChange(r, change{action: request.ActionDeemApprove, plan: plan, note: deadline.String()})
 				if done {
 					run.Deemed++
 				}
 				return err // decided: no step to escalate any more
 			case catalog.ExpiryEscalate:
 				if !slices.ContainsFunc(hist, func(e request.Event) bool { return e.Action == EventStatutoryEscalated }) {
-					done, err := tx.systemChange(r, EventStatutoryEscalated, stay(r), deadline.String())
+					done, err := tx.escalate(r, change{action: EventStatutoryEscalated, plan: stay(r), note: deadline.String()})
 					if err != nil {
 						return err
 					}
@@ -192,11 +195,11 @@ func (tx *Tx) requestDeadlines(r *request.Request, svc *catalog.Service, hist []
 		slices.ContainsFunc(hist, func(e request.Event) bool { return e.Action == EventEscalated && e.Seq > seq }) {
 		return nil
 	}
-	due, err := tx.DueDate(r.GovCode, r.CenterID, since, limit)
+	due, err := tx.DueDate("", r.CenterID, since, limit)
 	if err != nil || !due.Before(today) {
 		return err
 	}
-	done, err := tx.systemChange(r, EventEscalated, stay(r), due.String())
+	done, err := tx.escalate(r, change{action: EventEscalated, plan: stay(r), note: due.String()})
 	if done {
 		run.StepEscalated++
 	}
@@ -252,55 +255,38 @@ func daysBetween(a, b markaz.Date) int {
 	return int(tb.Sub(ta).Hours() / 24)
 }
 
-// systemChange applies a change made by the system to r: the plan's status and step
-// (unchanged for a mere event), the version bumped by an UPDATE conditional on the
-// version and status read, the event, the audit entry and, for a decision, the
-// citizen's message. done is false when the request changed meanwhile (left for the next
-// run).
-func (tx *Tx) systemChange(r *request.Request, action string, plan request.Plan, note string) (done bool, err error) {
-	before := auditView(r)
-	if request.Decided(plan.To) && !request.Decided(r.Status) {
-		r.DecidedAt = &tx.Now
-	}
-	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, decided_at = ?, version = version + 1,
-		updated_at = ? WHERE id = ? AND version = ? AND status = ?`, plan.To, plan.ToStep, r.DecidedAt, tx.Now,
-		r.ID, r.Version, plan.From)
-	if err != nil || rowsAffected(res) != 1 {
-		return false, err
-	}
-	r.Status, r.StepKey, r.UpdatedAt = plan.To, plan.ToStep, tx.Now
-	return true, tx.recordSystemChange(r, action, plan, note, before)
+// systemChange applies a change made by the system to r through changeRequest. done is
+// false when the request changed meanwhile (left for the next run).
+func (tx *Tx) systemChange(r *request.Request, c change) (done bool, err error) {
+	return tx.changeRequest(ActorOf(nil), r, c)
 }
 
-// recordSystemChange writes the event and audit entry of a system change already made
-// to r (whose Version is the one before it), and tells the citizen of a change of status
-// they are told about (a deemed approval is a decision).
-func (tx *Tx) recordSystemChange(r *request.Request, action string, plan request.Plan, note string, before map[string]any) error {
-	r.Version++
-	actor := ActorOf(nil)
-	ev := request.Event{Seq: r.Version, Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep,
-		ToStep: plan.ToStep, Note: note}
-	if err := tx.requestEvent(actor, r.ID, ev); err != nil {
-		return err
+// escalate records an escalation event on r (which sets its escalated marker, see
+// changeRequest) and tells the center's managers, in one go.
+func (tx *Tx) escalate(r *request.Request, c change) (done bool, err error) {
+	if done, err = tx.systemChange(r, c); !done || err != nil {
+		return done, err
 	}
-	if err := tx.Audit(actor, "request."+action, "request", r.ID, r.Ref(), before, auditView(r)); err != nil {
-		return err
+	reason := request.EscalationStep
+	if c.action == EventStatutoryEscalated {
+		reason = request.EscalationStatutory
 	}
-	if plan.To == plan.From {
-		return nil // the citizen is told of status changes only
-	}
-	return tx.notifyCitizen(r, action, "")
+	return true, tx.notifyManagers(r, reason)
 }
 
-// moveDueDates recomputes, with DueDate, the due date of every open request of the
-// changed authority (all for a national change, the governorate's otherwise) due on or
-// after the change, and records a due_date_moved event (note "from → to") and an audit
-// entry on each whose date changed. It runs inside the calendar change's transaction,
-// in batches of DeadlineBatchSize over ids.
+// moveDueDates recomputes, with DueDate, the due date of every open request at a center
+// of the changed authority (the center; else the governorate's centers, wherever the
+// requests were registered; else all) due on or after the change, and records a
+// due_date_moved event (note "from → to") and an audit entry on each whose date changed
+// — and only on those. It runs inside the calendar change's transaction, in batches of
+// DeadlineBatchSize over ids.
 func moveDueDates(tx *Tx, ch CalendarChange) error {
 	cond, args := `r.due_date >= ? AND r.id > ?`, []any{ch.From, ""}
-	if ch.Gov != "" {
-		cond, args = cond+` AND r.gov_code = ?`, append(args, ch.Gov)
+	switch {
+	case ch.Center != "":
+		cond, args = cond+` AND r.center_id = ?`, append(args, ch.Center)
+	case ch.Gov != "":
+		cond, args = cond+` AND r.center_id IN (SELECT id FROM centers WHERE gov_code = ?)`, append(args, ch.Gov)
 	}
 	for {
 		rows, err := tx.openRequests(cond, args, DeadlineBatchSize)
@@ -321,19 +307,13 @@ func moveDueDates(tx *Tx, ch CalendarChange) error {
 
 // moveDueDate recomputes one request's due date over its duration and pauses so far.
 func (tx *Tx) moveDueDate(r *request.Request) error {
-	due, err := tx.DueDate(r.GovCode, r.CenterID, r.SubmittedOn, r.WorkingDays+r.PausedDays)
+	due, err := tx.DueDate("", r.CenterID, r.SubmittedOn, r.WorkingDays+r.PausedDays)
 	if err != nil || due == r.DueDate {
 		return err
 	}
-	before, from := auditView(r), r.DueDate
-	res, err := tx.Exec(`UPDATE requests SET due_date = ?, version = version + 1, updated_at = ?
-		WHERE id = ? AND version = ?`, due, tx.Now, r.ID, r.Version)
-	if err != nil {
-		return err
+	done, err := tx.systemChange(r, change{action: EventDueDateMoved, plan: stay(r), note: r.DueDate.String() + " → " + due.String(), due: due})
+	if err == nil && !done {
+		err = markaz.Errorf(markaz.EConflict, "error.stale")
 	}
-	if rowsAffected(res) != 1 {
-		return markaz.Errorf(markaz.EConflict, "error.stale")
-	}
-	r.DueDate, r.UpdatedAt = due, tx.Now
-	return tx.recordSystemChange(r, EventDueDateMoved, stay(r), from.String()+" → "+due.String(), before)
+	return err
 }

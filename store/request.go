@@ -24,7 +24,8 @@ import (
 const requestCols = `r.id, r.tracking_number, r.service_code, r.duration_version_id, r.working_days, r.center_id,
 	c.code AS center_code, r.gov_code, r.unit_code, r.channel, r.status, r.step_key, r.national_id, r.applicant_name,
 	r.mobile, r.notes, r.submitted_at, r.submitted_on, r.due_date, r.paused_days, r.paused_since, r.decided_at,
-	r.delivered_at, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method, r.version, r.created_by, r.updated_at`
+	r.delivered_at, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method, r.escalated_at, r.escalation_reason,
+	r.version, r.created_by, r.updated_at`
 
 const requestFrom = ` FROM requests r JOIN centers c ON c.id = r.center_id`
 
@@ -46,23 +47,34 @@ type Registered struct {
 // RegisterRequest registers reg (already validated with Registration.Validate) for
 // principal p at its center: the one center where it holds a role with requests.write at
 // center level, or reg.CenterID among several. With a non-empty idemKey, a second call by
-// the same user with the same key returns the first request (Replay) and writes nothing.
+// the same user with the same key and the same registration (reg.Fingerprint) returns
+// the first request (Replay) and writes nothing; with another registration it is a
+// problem of field Idempotency-Key (idempotency_key_reused) and writes nothing either.
 func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, idemKey string,
 	warnings []nationalid.Warning) (*Registered, error) {
 	id := markaz.NewID()
 	if idemKey != "" {
-		res, err := tx.Exec(`INSERT INTO idempotency_keys (user_id, idem_key, request_id, created_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (user_id, idem_key) DO NOTHING`, p.UserID, idemKey, id, tx.Now)
+		sum := reg.Fingerprint()
+		res, err := tx.Exec(`INSERT INTO idempotency_keys (user_id, idem_key, request_id, body_sha256, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, idem_key) DO NOTHING`, p.UserID, idemKey, id, sum, tx.Now)
 		if err != nil {
 			return nil, err
 		}
 		if rowsAffected(res) == 0 {
-			var prior string
-			if err := tx.Get(&prior, `SELECT request_id FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
+			var prior struct {
+				RequestID string `db:"request_id"`
+				Sum       string `db:"body_sha256"`
+			}
+			if err := tx.Get(&prior, `SELECT request_id, body_sha256 FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
 				p.UserID, idemKey); err != nil {
 				return nil, err
 			}
-			d, err := tx.requestDetail(`r.id = ?`, prior)
+			// Keys stored before fingerprints existed have none: they replay as before.
+			if prior.Sum != "" && prior.Sum != sum {
+				return nil, &markaz.Error{Code: markaz.EInvalid, Key: "error.idempotency_key_reused",
+					Fields: []markaz.FieldError{{Field: "Idempotency-Key", Code: "idempotency_key_reused"}}}
+			}
+			d, err := tx.requestDetail(`r.id = ?`, prior.RequestID)
 			return &Registered{Detail: d, Replay: true}, err
 		}
 	}
@@ -75,7 +87,7 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 		return nil, err
 	}
 	today := tx.Today()
-	due, err := tx.DueDate(center.GovCode, center.ID, today, dur.WorkingDays)
+	due, err := tx.DueDate("", center.ID, today, dur.WorkingDays)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +269,16 @@ func auditView(r *request.Request) map[string]any {
 
 // requestDetail loads one request selected by cond with its fee lines and events.
 func (tx *Tx) requestDetail(cond string, args ...any) (*RequestDetail, error) {
+	d, err := tx.requestRow(cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	return d, tx.fillDetail(d)
+}
+
+// requestRow loads one request selected by cond with its documents, without fee lines
+// and events (see fillDetail).
+func (tx *Tx) requestRow(cond string, args ...any) (*RequestDetail, error) {
 	var row struct {
 		request.Request
 		Docs string `db:"documents_json"`
@@ -264,27 +286,38 @@ func (tx *Tx) requestDetail(cond string, args ...any) (*RequestDetail, error) {
 	if err := tx.Get(&row, `SELECT `+requestCols+`, r.documents_json`+requestFrom+` WHERE `+cond, args...); err != nil {
 		return nil, err
 	}
-	d := &RequestDetail{Request: row.Request, Fees: []request.FeeLine{}, Events: []request.Event{}}
-	if err := json.Unmarshal([]byte(row.Docs), &d.Documents); err != nil {
-		return nil, err
-	}
+	d := &RequestDetail{Request: row.Request}
+	return d, json.Unmarshal([]byte(row.Docs), &d.Documents)
+}
+
+// fillDetail loads the request's fee lines and history.
+func (tx *Tx) fillDetail(d *RequestDetail) error {
+	d.Fees, d.Events = []request.FeeLine{}, []request.Event{}
 	if err := tx.Select(&d.Fees, `SELECT fee_version_id, line_key, name_ar, name_en, amount_piasters
 		FROM request_fee_lines WHERE request_id = ? ORDER BY line_no`, d.ID); err != nil {
-		return nil, err
+		return err
 	}
-	err := tx.Select(&d.Events, `SELECT seq, at, user_id, username, action, from_status, to_status, from_step, to_step,
+	return tx.Select(&d.Events, `SELECT seq, at, user_id, username, action, from_status, to_status, from_step, to_step,
 		note FROM request_events WHERE request_id = ? ORDER BY seq`, d.ID)
-	return d, err
 }
 
 // Request returns the request with tracking number number (any grouping or digit
 // script) if scope reaches it: ErrNotFound for an unknown or malformed number,
 // ErrForbidden outside the scope.
 func (tx *Tx) Request(scope markaz.Scope, number string) (*RequestDetail, error) {
+	d, err := tx.scopedRequest(scope, number)
+	if err != nil {
+		return nil, err
+	}
+	return d, tx.fillDetail(d)
+}
+
+// scopedRequest is Request without fee lines and history.
+func (tx *Tx) scopedRequest(scope markaz.Scope, number string) (*RequestDetail, error) {
 	if _, _, err := tracking.Parse(number); err != nil {
 		return nil, markaz.ErrNotFound
 	}
-	d, err := tx.requestDetail(`r.tracking_digits = ?`, digitsOnly(number))
+	d, err := tx.requestRow(`r.tracking_digits = ?`, digitsOnly(number))
 	if err != nil {
 		return nil, err
 	}
@@ -294,76 +327,135 @@ func (tx *Tx) Request(scope markaz.Scope, number string) (*RequestDetail, error)
 	return d, nil
 }
 
-// ActOnRequest applies one workflow action by p (input checked with
-// request.CheckAction). version, when not nil, must be the request's current version. The
-// UPDATE is conditional on the version and status read, so of concurrent actions exactly
-// one wins and the others get a conflict. Leaving a status that waits on the citizen adds
-// the paused working days (a day counts when the request was waiting at its end) and
-// recomputes the due date with DueDate over the duration plus all pauses.
+// Action is one workflow action as a user takes it.
+type Action struct {
+	Name    string
+	Note    string
+	Version *int   // when set, must be the request's current version
+	Verify  string // when set, must be the last four digits of the applicant's national ID
+}
+
+// ActOnRequest applies one workflow action by p with no verification (see Act).
 func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, version *int) (*RequestDetail, error) {
-	d, err := tx.Request(p.Scope(markaz.PermRequestsRead), number)
+	return tx.Act(p, number, Action{Name: action, Note: note, Version: version})
+}
+
+// Act applies one workflow action by p (input checked with request.CheckAction): the
+// transition request.Decide allows, applied by changeRequest (one conditional UPDATE, so
+// of concurrent actions exactly one wins and the others get a conflict). A Verify that
+// is not the applicant's last four national-ID digits is a problem of field verify and
+// changes nothing.
+func (tx *Tx) Act(p *markaz.Principal, number string, a Action) (*RequestDetail, error) {
+	d, err := tx.scopedRequest(p.Scope(markaz.PermRequestsRead), number)
 	if err != nil {
 		return nil, err
 	}
-	r := d.Request
-	if version != nil && *version != r.Version {
+	if a.Version != nil && *a.Version != d.Version {
 		return nil, markaz.Errorf(markaz.EConflict, "error.stale")
 	}
-	svc, err := tx.Service(r.ServiceCode)
+	svc, err := tx.Service(d.ServiceCode)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := request.Decide(svc.Steps, r.Status, r.StepKey, action, p, r.Ref())
+	plan, err := request.Decide(svc.Steps, d.Status, d.StepKey, a.Name, p, d.Ref())
 	if err != nil {
 		return nil, err
 	}
-	before := auditView(&r)
+	if a.Verify != "" && !request.VerifiesApplicant(d.NationalID, a.Verify) {
+		return nil, fieldErr("verify", "verify_mismatch")
+	}
+	done, err := tx.changeRequest(ActorOf(p), &d.Request, change{action: a.Name, plan: plan, note: a.Note})
+	if err != nil {
+		return nil, err
+	}
+	if !done {
+		return nil, markaz.Errorf(markaz.EConflict, "error.stale")
+	}
+	return d, tx.fillDetail(d)
+}
+
+// change is one change to a request: the action (or system event) recorded, the plan
+// of the move, the event's note and, for a calendar change, the new due date.
+type change struct {
+	action string
+	plan   request.Plan
+	note   string
+	due    markaz.Date
+}
+
+// changeRequest is the one way a request changes after registration, for people and the
+// system alike. r is the request as read; c.plan moves it (From must be its status;
+// From == To with the same step for an event that changes no status). It keeps the
+// clocks (leaving a status that waits on the citizen adds the paused working days — a
+// day counts when the request was waiting at its end — and recomputes the due date with
+// DueDate over the duration plus all pauses; entering one starts a pause), stamps
+// decisions and delivery, keeps or clears the escalation marker (request.KeepEscalation;
+// the escalation events set it), and writes with an UPDATE conditional on the version
+// and status read, then the event, the audit entry and, for a change of status, the
+// citizen's message. done is false, with nothing written, when the request changed
+// meanwhile. On success r is the request after the change.
+func (tx *Tx) changeRequest(actor Actor, r *request.Request, c change) (done bool, err error) {
+	action, plan, note := c.action, c.plan, c.note
+	before := auditView(r)
+	next := *r
+	if !c.due.IsZero() {
+		next.DueDate = c.due
+	}
 	today := tx.Today()
 	if request.Waiting(r.Status) && r.PausedSince != nil {
-		cal, err := tx.CalendarFor(r.GovCode, r.CenterID)
+		cal, err := tx.CalendarFor("", r.CenterID)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		r.PausedDays += cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), today.AddDays(-1))
-		r.PausedSince = nil
-		if r.DueDate, err = tx.DueDate(r.GovCode, r.CenterID, r.SubmittedOn, r.WorkingDays+r.PausedDays); err != nil {
-			return nil, err
+		next.PausedDays += cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), today.AddDays(-1))
+		next.PausedSince = nil
+		if next.DueDate, err = tx.DueDate("", r.CenterID, r.SubmittedOn, r.WorkingDays+next.PausedDays); err != nil {
+			return false, err
 		}
 	}
-	if request.Waiting(plan.To) {
-		r.PausedSince = &today
+	if request.Waiting(plan.To) && !request.Waiting(r.Status) {
+		next.PausedSince = &today
 	}
-	if request.Decided(plan.To) {
-		r.DecidedAt = &tx.Now
+	if request.Decided(plan.To) && !request.Decided(r.Status) {
+		next.DecidedAt = &tx.Now
 	}
 	if plan.To == request.StatusDelivered {
-		r.DeliveredAt = &tx.Now
+		next.DeliveredAt = &tx.Now
 	}
-	r.Status, r.StepKey = plan.To, plan.ToStep
+	switch {
+	case action == EventStatutoryEscalated:
+		next.EscalationReason = request.EscalationStatutory
+		if next.EscalatedAt == nil {
+			next.EscalatedAt = &tx.Now
+		}
+	case action == EventEscalated && next.EscalatedAt == nil:
+		next.EscalatedAt, next.EscalationReason = &tx.Now, request.EscalationStep
+	case action == EventEscalated:
+	case next.EscalatedAt != nil && !request.KeepEscalation(next.EscalationReason, plan):
+		next.EscalatedAt, next.EscalationReason = nil, ""
+	}
+	next.Status, next.StepKey, next.Version, next.UpdatedAt = plan.To, plan.ToStep, r.Version+1, tx.Now
 	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, due_date = ?, paused_days = ?, paused_since = ?,
-		decided_at = ?, delivered_at = ?, version = version + 1, updated_at = ?
-		WHERE id = ? AND version = ? AND status = ?`, r.Status, r.StepKey, r.DueDate, r.PausedDays, r.PausedSince,
-		r.DecidedAt, r.DeliveredAt, tx.Now, r.ID, r.Version, plan.From)
-	if err != nil {
-		return nil, err
+		decided_at = ?, delivered_at = ?, escalated_at = ?, escalation_reason = ?, version = ?, updated_at = ?
+		WHERE id = ? AND version = ? AND status = ?`, next.Status, next.StepKey, next.DueDate, next.PausedDays,
+		next.PausedSince, next.DecidedAt, next.DeliveredAt, next.EscalatedAt, next.EscalationReason, next.Version,
+		next.UpdatedAt, r.ID, r.Version, plan.From)
+	if err != nil || rowsAffected(res) != 1 {
+		return false, err
 	}
-	if rowsAffected(res) != 1 {
-		return nil, markaz.Errorf(markaz.EConflict, "error.stale")
-	}
-	r.Version++
-	actor := ActorOf(p)
+	*r = next
 	ev := request.Event{Seq: r.Version, Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep,
 		ToStep: plan.ToStep, Note: note}
 	if err := tx.requestEvent(actor, r.ID, ev); err != nil {
-		return nil, err
+		return false, err
 	}
-	if err := tx.Audit(actor, "request."+action, "request", r.ID, r.Ref(), before, auditView(&r)); err != nil {
-		return nil, err
+	if err := tx.Audit(actor, "request."+action, "request", r.ID, r.Ref(), before, auditView(r)); err != nil {
+		return false, err
 	}
-	if err := tx.notifyCitizen(&r, action, note); err != nil {
-		return nil, err
+	if plan.To == plan.From {
+		return true, nil // the citizen is told of status changes only
 	}
-	return tx.requestDetail(`r.id = ?`, r.ID)
+	return true, tx.notifyCitizen(r, action, note)
 }
 
 // Applicant is the name and mobile last used with a national ID.
@@ -391,16 +483,18 @@ func (tx *Tx) LastApplicant(scope markaz.Scope, nid string) (*Applicant, error) 
 // look. Rows come by due date, then id (queues work the earliest due first), after the
 // key After.
 type RequestFilter struct {
-	Scope    markaz.Scope
-	Center   string
-	Gov      string
-	Service  string
-	Status   string
-	Overdue  bool
-	From, To markaz.Date // submission dates, inclusive
-	Query    string
-	After    *RequestKey
-	Limit    int
+	Scope   markaz.Scope
+	Center  string
+	Gov     string
+	Service string
+	Status  string
+	Overdue bool
+	// Escalated selects requests escalated to their center's manager and not yet moved on.
+	Escalated bool
+	From, To  markaz.Date // submission dates, inclusive
+	Query     string
+	After     *RequestKey
+	Limit     int
 }
 
 // RequestKey is a request's place in list order.
@@ -475,6 +569,9 @@ func requestWhere(f RequestFilter, today markaz.Date) *where {
 	}
 	if f.Overdue {
 		w.add(`r.status IN ('submitted', 'in_review', 'returned', 'awaiting_payment') AND r.due_date < ?`, today)
+	}
+	if f.Escalated {
+		w.add(`r.escalated_at IS NOT NULL`)
 	}
 	if !f.From.IsZero() {
 		w.add(`r.submitted_on >= ?`, f.From)

@@ -1,9 +1,10 @@
 package web
 
-// Working-day calendar: official holidays per authority (national or of a governorate),
-// weekly rest days per governorate, and the due-date calculator every staff member may
-// use. Holders of policy.write edit holidays and rest days in their scope: national
-// holidays need a national scope. The store checks the scope and audits every change.
+// Working-day calendar: official holidays per authority (national, of a governorate or of
+// a center), weekly rest days per governorate and per center, and the due-date calculator
+// every staff member may use. Holders of policy.write edit holidays and rest days in
+// their scope: national holidays need a national scope. The store checks the scope,
+// audits every change and moves the due dates of the open requests it affects.
 
 import (
 	"encoding/csv"
@@ -29,6 +30,7 @@ type holidayBody struct {
 	NameAr string `json:"name_ar"`
 	NameEn string `json:"name_en"`
 	Gov    string `json:"governorate"`
+	Center string `json:"center"` // a center's id or code: the holiday is that center's
 }
 
 // holidayRetireBody optionally says why a holiday is retired.
@@ -46,7 +48,8 @@ type dueQuery struct {
 	From, WorkingDays, Gov, Center string
 }
 
-// holidayCSVHeader is the one accepted header of a holiday import.
+// holidayCSVHeader is the header of a holiday import; a fifth column "center" (a
+// center's code) may follow.
 var holidayCSVHeader = []string{"date", "name_ar", "name_en", "governorate"}
 
 // maxHolidayCSV bounds an import file.
@@ -98,7 +101,7 @@ func (s *Server) due(r *http.Request, q dueQuery) (markaz.Date, error) {
 
 // createHoliday adds a holiday as p; a date that does not parse is a problem of "date".
 func (s *Server) createHoliday(r *http.Request, p *markaz.Principal, b holidayBody) (*calendar.Holiday, error) {
-	h := &calendar.Holiday{NameAr: b.NameAr, NameEn: b.NameEn, GovCode: b.Gov}
+	h := &calendar.Holiday{NameAr: b.NameAr, NameEn: b.NameEn, GovCode: b.Gov, CenterID: b.Center}
 	if strings.TrimSpace(b.Date) != "" {
 		d, err := markaz.ParseDate(strings.TrimSpace(b.Date))
 		if err != nil {
@@ -165,7 +168,7 @@ func (s *Server) importHolidays(r *http.Request, p *markaz.Principal, rd io.Read
 // errors on the column "file"; any of them refuses the whole file.
 func readHolidayCSV(rd io.Reader) ([]store.HolidayRow, []store.RowError, error) {
 	cr := csv.NewReader(rd)
-	cr.FieldsPerRecord = len(holidayCSVHeader)
+	cr.FieldsPerRecord = 0 // the header's count: four columns, or five with center
 	cr.TrimLeadingSpace = true
 	var rows []store.HolidayRow
 	var problems []store.RowError
@@ -188,7 +191,7 @@ func readHolidayCSV(rd io.Reader) ([]store.HolidayRow, []store.RowError, error) 
 			fileErr(1, "csv_header", header)
 			return rows, problems, nil
 		case errors.Is(err, csv.ErrFieldCount):
-			fileErr(n, "csv_columns", map[string]any{"columns": len(holidayCSVHeader)})
+			fileErr(n, "csv_columns", map[string]any{"columns": cr.FieldsPerRecord})
 			continue
 		case err != nil:
 			fileErr(n, "csv_syntax", nil)
@@ -202,7 +205,7 @@ func readHolidayCSV(rd io.Reader) ([]store.HolidayRow, []store.RowError, error) 
 			for i := range rec {
 				rec[i] = strings.ToLower(strings.TrimSpace(rec[i]))
 			}
-			if !slices.Equal(rec, holidayCSVHeader) {
+			if !slices.Equal(rec, holidayCSVHeader) && !slices.Equal(rec, append(slices.Clone(holidayCSVHeader), "center")) {
 				fileErr(1, "csv_header", header)
 				return rows, problems, nil
 			}
@@ -212,12 +215,16 @@ func readHolidayCSV(rd io.Reader) ([]store.HolidayRow, []store.RowError, error) 
 			fileErr(n, "too_many_rows", map[string]any{"max": store.MaxImportRows})
 			return rows, problems, nil
 		}
-		rows = append(rows, store.HolidayRow{Row: n, Date: rec[0], NameAr: rec[1], NameEn: rec[2], Gov: rec[3]})
+		row := store.HolidayRow{Row: n, Date: rec[0], NameAr: rec[1], NameEn: rec[2], Gov: rec[3]}
+		if len(rec) > len(holidayCSVHeader) {
+			row.Center = strings.TrimSpace(rec[4])
+		}
+		rows = append(rows, row)
 	}
 }
 
-// holidayFilter reads ?year=&governorate=&include_retired=&cursor=&limit=; the year
-// defaults to the current one.
+// holidayFilter reads ?year=&governorate=&center=&include_retired=&cursor=&limit=; the
+// year defaults to the current one; center is a center's id or code.
 func (s *Server) holidayFilter(r *http.Request) (store.HolidayFilter, error) {
 	limit, after, err := pageParams(r)
 	if err != nil {
@@ -238,6 +245,17 @@ func (s *Server) holidayFilter(r *http.Request) (store.HolidayFilter, error) {
 				return f, err
 			}
 			v.Add("governorate", "unknown_governorate", nil)
+		}
+	}
+	if c := strings.TrimSpace(q.Get("center")); c != "" {
+		row, err := s.db.Center(r.Context(), markaz.Scope{All: true}, c)
+		switch {
+		case markaz.ErrorCode(err) == markaz.ENotFound:
+			v.Add("center", "unknown_center", nil)
+		case err != nil:
+			return f, err
+		default:
+			f.Center = row.ID
 		}
 	}
 	if raw := q.Get("include_retired"); raw != "" {
@@ -486,8 +504,16 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, p *marka
 		return err
 	}
 	for _, h := range hs {
-		editable := h.RetiredAt == nil && (h.GovCode == "" && scope.All || h.GovCode != "" && scope.ContainsGov(h.GovCode))
-		pg.Holidays = append(pg.Holidays, holidayRow{Holiday: h, Authority: names[h.GovCode], Editable: editable})
+		editable := h.RetiredAt == nil && (h.GovCode == "" && scope.All || h.GovCode != "" && scope.Contains(h.Ref()))
+		who := names[h.GovCode]
+		if h.CenterID != "" {
+			c, err := s.db.Center(r.Context(), markaz.Scope{All: true}, h.CenterID)
+			if err != nil {
+				return err
+			}
+			who = i18n.T(lang, "calendar.center.holiday_of", map[string]any{"center": pickName(lang, c.NameAr, c.NameEn)})
+		}
+		pg.Holidays = append(pg.Holidays, holidayRow{Holiday: h, Authority: who, Editable: editable})
 	}
 	if next != "" {
 		v := url.Values{"year": {strconv.Itoa(f.Year)}, "cursor": {next}}
@@ -500,11 +526,16 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, p *marka
 	return nil
 }
 
-// calendarDone sends the browser back to the year and governorate it was looking at.
+// calendarDone sends the browser back to the year and governorate (or the center's
+// calendar) it was looking at.
 func calendarDone(w http.ResponseWriter, r *http.Request, done string, year int) {
 	v := url.Values{"done": {done}}
 	if year > 0 {
 		v.Set("year", strconv.Itoa(year))
+	}
+	if c := r.PostForm.Get("filter_center"); c != "" {
+		http.Redirect(w, r, "/calendar/centers/"+url.PathEscape(c)+"?"+v.Encode(), http.StatusSeeOther)
+		return
 	}
 	if g := r.PostForm.Get("filter_governorate"); g != "" {
 		v.Set("governorate", g)
@@ -535,6 +566,11 @@ func (s *Server) calendarFormFailed(w http.ResponseWriter, r *http.Request, p *m
 	for k := range r.PostForm {
 		vals[k] = r.PostForm.Get(k)
 	}
+	if c := r.PostForm.Get("filter_center"); c != "" {
+		r.SetPathValue("id", c)
+		r.URL.RawQuery = url.Values{"year": {r.PostForm.Get("filter_year")}}.Encode()
+		return s.renderCenterCalendar(w, r, p, http.StatusUnprocessableEntity, centerCalendarPage{Form: form, Values: vals, Errors: fm})
+	}
 	r.URL.RawQuery = url.Values{"year": {r.PostForm.Get("filter_year")}, "governorate": {r.PostForm.Get("filter_governorate")}}.Encode()
 	return s.renderCalendar(w, r, p, http.StatusUnprocessableEntity, calendarPage{Form: form, Values: vals, Errors: fm})
 }
@@ -546,7 +582,8 @@ func (s *Server) handleAddHoliday(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	f := r.PostForm
-	h, err := s.createHoliday(r, p, holidayBody{Date: f.Get("date"), NameAr: f.Get("name_ar"), NameEn: f.Get("name_en"), Gov: f.Get("governorate")})
+	h, err := s.createHoliday(r, p, holidayBody{Date: f.Get("date"), NameAr: f.Get("name_ar"), NameEn: f.Get("name_en"),
+		Gov: f.Get("governorate"), Center: f.Get("filter_center")})
 	if err != nil {
 		return s.calendarFormFailed(w, r, p, "add", err)
 	}
@@ -613,4 +650,143 @@ func (s *Server) handleImportHolidays(w http.ResponseWriter, r *http.Request) er
 	msg := i18n.T(ri.lang, "calendar.import.done", map[string]any{"created": i18n.Int(int64(len(out.Created)), ri.digits),
 		"skipped": i18n.Int(int64(out.Skipped), ri.digits)})
 	return s.renderCalendar(w, r, p, http.StatusOK, calendarPage{Imported: msg})
+}
+
+// -- A center's calendar --
+
+// centerCalendarPage is what calendar_center.html shows: the center, its rest days (its
+// own or its governorate's) and the holidays in force there in Year.
+type centerCalendarPage struct {
+	C        *store.CenterRow
+	Year     int
+	Inherits bool
+	Days     []restDay
+	Holidays []holidayRow
+	CanWrite bool
+	Done     string
+	Form     string
+	Values   map[string]string
+	Errors   map[string]string
+}
+
+// handleCalendarCenterPick: GET /calendar/center?center=CODE → that center's calendar.
+func (s *Server) handleCalendarCenterPick(w http.ResponseWriter, r *http.Request) error {
+	if _, err := calendarReader(r); err != nil {
+		return err
+	}
+	c := strings.TrimSpace(r.URL.Query().Get("center"))
+	if c == "" {
+		http.Redirect(w, r, "/calendar", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/calendar/centers/"+url.PathEscape(c), http.StatusSeeOther)
+	return nil
+}
+
+// handleCenterCalendar: GET /calendar/centers/{id}[?year=] (id or code).
+func (s *Server) handleCenterCalendar(w http.ResponseWriter, r *http.Request) error {
+	p, err := calendarReader(r)
+	if err != nil {
+		return err
+	}
+	pg := centerCalendarPage{}
+	if key := "calendar.done." + r.URL.Query().Get("done"); r.URL.Query().Get("done") != "" && i18n.Has(key) {
+		pg.Done = i18n.T(info(r).lang, key, nil)
+	}
+	return s.renderCenterCalendar(w, r, p, http.StatusOK, pg)
+}
+
+func (s *Server) renderCenterCalendar(w http.ResponseWriter, r *http.Request, p *markaz.Principal, status int, pg centerCalendarPage) error {
+	c, err := s.db.Center(r.Context(), p.Scope(markaz.PermCentersRead), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	r.URL.RawQuery = url.Values{"year": {r.URL.Query().Get("year")}, "center": {c.ID}}.Encode()
+	f, err := s.holidayFilter(r)
+	if err != nil {
+		return err
+	}
+	f.Limit = 200
+	lang, scope := info(r).lang, p.Scope(markaz.PermPolicyWrite)
+	pg.C, pg.Year, pg.CanWrite = c, f.Year, c.RetiredOn.IsZero() && scope.Contains(c.Ref())
+	rest := c.WeeklyRest
+	if pg.Inherits = rest == ""; pg.Inherits {
+		rest = c.GovRest
+	}
+	for _, d := range markaz.Weekdays {
+		pg.Days = append(pg.Days, restDay{d, i18n.T(lang, "centers.day."+d, nil), slices.Contains(strings.Split(rest, ","), d)})
+	}
+	hs, _, err := s.listHolidays(r, f)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		who := i18n.T(lang, "calendar.national", nil)
+		switch {
+		case h.CenterID != "":
+			who = pickName(lang, c.NameAr, c.NameEn)
+		case h.GovCode != "":
+			who = pickName(lang, c.GovNameAr, c.GovNameEn)
+		}
+		pg.Holidays = append(pg.Holidays, holidayRow{Holiday: h, Authority: who, Editable: pg.CanWrite && h.CenterID == c.ID})
+	}
+	s.render(w, r, status, "calendar_center", "calendar.center.title", pg)
+	return nil
+}
+
+func (s *Server) setCenterRest(r *http.Request, p *markaz.Principal, id, rest string) (*store.CenterRest, error) {
+	var out *store.CenterRest
+	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out, err = tx.SetCenterWeeklyRest(store.ActorOf(p), p.Scope(markaz.PermPolicyWrite), id, rest)
+		return err
+	})
+	return out, err
+}
+
+// handleSetCenterRest: POST /calendar/centers/{id}/weekly-rest (a checkbox per day, or
+// inherit to keep the governorate's).
+func (s *Server) handleSetCenterRest(w http.ResponseWriter, r *http.Request) error {
+	p, err := calendarForm(r)
+	if err != nil {
+		return err
+	}
+	rest := strings.Join(r.PostForm["weekly_rest"], ",")
+	if r.PostForm.Get("inherit") != "" {
+		rest = ""
+	}
+	out, err := s.setCenterRest(r, p, r.PathValue("id"), rest)
+	if err != nil {
+		r.PostForm.Set("filter_center", r.PathValue("id"))
+		return s.calendarFormFailed(w, r, p, "rest", err)
+	}
+	r.PostForm.Set("filter_center", out.CenterID)
+	year, _ := strconv.Atoi(r.PostForm.Get("filter_year"))
+	calendarDone(w, r, "rest", year)
+	return nil
+}
+
+// apiCenterCalendar: GET /api/v1/calendar/centers/{id} → its rest days, own and in force.
+func (s *Server) apiCenterCalendar(w http.ResponseWriter, r *http.Request) error {
+	p, err := calendarReader(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.db.Center(r.Context(), p.Scope(markaz.PermCentersRead), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := store.CenterRest{CenterID: c.ID, Own: c.WeeklyRest, InForce: c.WeeklyRest}
+	if out.InForce == "" {
+		out.InForce = c.GovRest
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// apiSetCenterRest: PUT /api/v1/calendar/centers/{id}/weekly-rest {weekly_rest} ("" keeps
+// the governorate's).
+func (s *Server) apiSetCenterRest(w http.ResponseWriter, r *http.Request) error {
+	return jsonAction(w, r, markaz.PermPolicyWrite, http.StatusOK, func(p *markaz.Principal, b weeklyRestBody) (any, error) {
+		return s.setCenterRest(r, p, r.PathValue("id"), b.WeeklyRest)
+	})
 }

@@ -141,7 +141,8 @@ func TestCatalogAPIAmend(t *testing.T) {
 		// Definitions.
 		edit := map[string]any{"name_ar": "ترخيص محل عام", "name_en": "Shop licence", "online": true,
 			"documents": []map[string]any{{"name_ar": "بطاقة", "name_en": "ID"}},
-			"steps":     []map[string]any{{"key": "intake", "role": "clerk", "actions": []string{"forward"}}, {"key": "decision", "role": "center_manager", "actions": []string{"approve", "reject"}, "limit_working_days": 3}}}
+			"steps": []map[string]any{{"key": "intake", "role": "clerk", "actions": []string{"forward"}}, {"key": "decision", "role": "center_manager", "actions": []string{"approve", "reject"}, "limit_working_days": 3},
+				{"key": "ready", "role": "clerk", "actions": []string{"forward", "deliver"}}}}
 		if st, _ := e.call("PUT", "/api/v1/services/SHOP-LIC", gov, edit); st != 403 {
 			t.Errorf("governorate admin edit: %d", st)
 		}

@@ -44,6 +44,37 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		if st != 201 {
 			t.Fatalf("register a request: %d %v", st, b["_raw"])
 		}
+		// A second one taken to delivery, for the hand-over screen and the receipt.
+		st, d := e.call("POST", "/api/v1/requests", e.token("clerk"), map[string]any{"service_code": "SHOP-LIC",
+			"channel": "counter", "applicant": map[string]any{"national_id": "29001011234567", "name": "مواطن تجريبي", "mobile": "01012345678"}})
+		if st != 201 {
+			t.Fatalf("register a request: %d %v", st, d["_raw"])
+		}
+		delivered := d["tracking_number"].(string)
+		for _, a := range []struct{ user, action string }{{"clerk", "forward"}, {"backoffice", "forward"},
+			{"manager", "approve"}, {"clerk", "forward"}} {
+			if st, r := e.call("POST", "/api/v1/requests/"+delivered+"/actions", e.token(a.user), map[string]any{"action": a.action}); st != 200 {
+				t.Fatalf("%s %s: %d %v", a.user, a.action, st, r["_raw"])
+			}
+		}
+		// The hand-over screen is the front office's (the administrator holds no
+		// requests.write): a clerk walks it, with a ready request chosen, in both languages.
+		clerk := e.browser()
+		e.uiLogin(clerk, "clerk")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(clerk, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			for _, p := range []string{"/requests/handover", "/requests/handover?q=" + delivered, "/requests/handover?q=0000"} {
+				if st, html := e.page(clerk, p); st != 200 || strings.Contains(html, "template error") {
+					t.Errorf("clerk %s %s: %d", lang, p, st)
+				}
+			}
+		}
+		if st, r := e.call("POST", "/api/v1/requests/"+delivered+"/actions", e.token("clerk"),
+			map[string]any{"action": "deliver", "note": "مواطن تجريبي", "verify": "4567"}); st != 200 {
+			t.Fatalf("deliver: %d %v", st, r["_raw"])
+		}
+		extra := []string{"/requests/" + delivered + "/receipt", "/calendar/centers/" + d["center_id"].(string),
+			"/centers/" + d["center_id"].(string) + "/workload"}
 
 		anon := e.browser()
 		e.page(anon, "/")
@@ -61,6 +92,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
 				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+			paths = append(paths, extra...)
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]

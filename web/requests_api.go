@@ -17,30 +17,18 @@ import (
 const maxIdempotencyKey = 100
 
 // apiRegisterRequest: POST /api/v1/requests. 201 with the new request; 200 with the
-// first one when the same user repeats an Idempotency-Key.
+// first one when the same user repeats an Idempotency-Key with the same body; 422 on
+// field Idempotency-Key when the key was used with another body.
 func (s *Server) apiRegisterRequest(w http.ResponseWriter, r *http.Request) error {
 	p, err := need(r, markaz.PermRequestsWrite)
 	if err != nil {
 		return err
 	}
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	var v markaz.Validator
-	if v.Text("Idempotency-Key", key, maxIdempotencyKey, false); v.Err() != nil {
-		return v.Err()
-	}
 	var reg request.Registration
 	if err := decodeJSON(w, r, &reg); err != nil {
 		return err
 	}
-	var out *store.Registered
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		warnings, err := reg.Validate(tx.Today())
-		if err != nil {
-			return err
-		}
-		out, err = tx.RegisterRequest(p, &reg, key, warnings)
-		return err
-	})
+	out, err := s.registerRequest(r, p, &reg, "Idempotency-Key", r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
@@ -67,11 +55,28 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, d)
 }
 
-// actionBody is the body of POST /api/v1/requests/{tracking_number}/actions.
+// actionBody is the body of POST /api/v1/requests/{tracking_number}/actions. Verify is
+// the last four digits of the applicant's national ID (required to deliver).
 type actionBody struct {
 	Action  string `json:"action"`
 	Note    string `json:"note"`
 	Version *int   `json:"version"`
+	Verify  string `json:"verify"`
+}
+
+// act checks an action's input and applies it, for the API and the pages alike.
+func (s *Server) act(r *http.Request, p *markaz.Principal, number string, a store.Action) (*store.RequestDetail, error) {
+	a.Name, a.Note, a.Verify = strings.TrimSpace(a.Name), strings.TrimSpace(a.Note), strings.TrimSpace(a.Verify)
+	if err := request.CheckAction(a.Name, a.Note, a.Verify); err != nil {
+		return nil, err
+	}
+	var d *store.RequestDetail
+	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		var err error
+		d, err = tx.Act(p, number, a)
+		return err
+	})
+	return d, err
 }
 
 // apiRequestAction: POST /api/v1/requests/{tracking_number}/actions → the request after
@@ -86,15 +91,7 @@ func (s *Server) apiRequestAction(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	b.Action, b.Note = strings.TrimSpace(b.Action), strings.TrimSpace(b.Note)
-	if err := request.CheckAction(b.Action, b.Note); err != nil {
-		return err
-	}
-	var d *store.RequestDetail
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		d, err = tx.ActOnRequest(p, r.PathValue("tracking_number"), b.Action, b.Note, b.Version)
-		return err
-	})
+	d, err := s.act(r, p, r.PathValue("tracking_number"), store.Action{Name: b.Action, Note: b.Note, Version: b.Version, Verify: b.Verify})
 	if err != nil {
 		return err
 	}
@@ -123,7 +120,7 @@ func (s *Server) apiApplicant(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// requestFilter reads ?center=&governorate=&service=&status=&overdue=&from=&to=&q= and
+// requestFilter reads ?center=&governorate=&service=&status=&overdue=&escalated=&from=&to=&q= and
 // the paging parameters. Lists come in queue order: due date, then id; the cursor
 // carries both.
 func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, error) {
@@ -144,12 +141,17 @@ func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, e
 	if f.Status != "" {
 		v.OneOf("status", f.Status, request.Statuses...)
 	}
-	switch q.Get("overdue") {
-	case "", "false":
-	case "true":
-		f.Overdue = true
-	default:
-		v.Add("overdue", "bool_format", nil)
+	for _, b := range []struct {
+		name string
+		to   *bool
+	}{{"overdue", &f.Overdue}, {"escalated", &f.Escalated}} {
+		switch q.Get(b.name) {
+		case "", "false":
+		case "true":
+			*b.to = true
+		default:
+			v.Add(b.name, "bool_format", nil)
+		}
 	}
 	for _, d := range []struct {
 		name string

@@ -223,12 +223,26 @@ func TestRequestWorkflowAPI(t *testing.T) {
 			{w.back, "forward", "in_review", "decision"},
 			{w.mgr, "approve", "approved", "ready"},
 			{w.clerk, "forward", "ready", "ready"},
-			{w.clerk, "deliver", "delivered", "ready"},
 		} {
 			st, r := e.act(s.tok, num, s.action, "")
 			if st != 200 || r["status"] != s.status || r["step"] != s.step {
 				t.Fatalf("%s: %d %v", s.action, st, r["_raw"])
 			}
+		}
+		// Delivery names who received the result and checks the applicant's national ID.
+		nid := r["national_id"].(string)
+		deliver := func(note, verify string) (int, map[string]any) {
+			return e.call("POST", "/api/v1/requests/"+num+"/actions", w.clerk,
+				map[string]any{"action": "deliver", "note": note, "verify": verify})
+		}
+		if st, r := deliver("", ""); st != 422 || problemFields(r)["verify"] != "required" || problemFields(r)["note"] != "required" {
+			t.Errorf("deliver without receiver and check: %d %v", st, r["_raw"])
+		}
+		if st, r := deliver("the applicant", "0000"); st != 422 || problemFields(r)["verify"] != "verify_mismatch" {
+			t.Errorf("deliver with a wrong check: %d %v", st, r["_raw"])
+		}
+		if st, r := deliver("the applicant", nid[len(nid)-4:]); st != 200 || r["status"] != "delivered" {
+			t.Fatalf("deliver: %d %v", st, r["_raw"])
 		}
 		_, r = e.call("GET", "/api/v1/requests/"+num, w.clerk, nil)
 		if ev := r["events"].([]any); len(ev) != 8 || r["decided_at"] == nil || r["delivered_at"] == nil {
@@ -244,7 +258,8 @@ func TestRequestWorkflowAPI(t *testing.T) {
 		// Refused jumps and wrong roles.
 		b2 := e.register(w, validNID(2), "منى", "01001234567")
 		n2 := b2["tracking_number"].(string)
-		if st, _ := e.act(w.clerk, n2, "deliver", ""); st != 409 {
+		if st, _ := e.call("POST", "/api/v1/requests/"+n2+"/actions", w.clerk,
+			map[string]any{"action": "deliver", "note": "the applicant", "verify": validNID(2)[10:]}); st != 409 {
 			t.Errorf("deliver from submitted: %d", st)
 		}
 		if st, _ := e.act(w.mgr, n2, "approve", ""); st != 409 {

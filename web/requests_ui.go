@@ -202,8 +202,15 @@ func registration(f url.Values) request.Registration {
 		Documents: append([]string{}, f["documents"]...), Notes: f.Get("notes"), CenterID: f.Get("center_id")}
 }
 
-// registerRequest validates and registers reg for p under idempotency key key.
-func (s *Server) registerRequest(r *http.Request, p *markaz.Principal, reg *request.Registration, key string) (*store.Registered, error) {
+// registerRequest validates and registers reg for p under the idempotency key key (sent
+// as keyField: the API's header or the form's hidden field), for the API and the form
+// alike.
+func (s *Server) registerRequest(r *http.Request, p *markaz.Principal, reg *request.Registration, keyField, key string) (*store.Registered, error) {
+	key = strings.TrimSpace(key)
+	var v markaz.Validator
+	if v.Text(keyField, key, maxIdempotencyKey, false); v.Err() != nil {
+		return nil, v.Err()
+	}
 	var out *store.Registered
 	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		warnings, err := reg.Validate(tx.Today())
@@ -224,17 +231,17 @@ func (s *Server) handleRequestCreate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
 	}
-	key := strings.TrimSpace(r.PostForm.Get("idem_key"))
-	var v markaz.Validator
-	if v.Text("idem_key", key, maxIdempotencyKey, false); v.Err() != nil {
-		return v.Err()
-	}
 	reg := registration(r.PostForm)
-	out, err := s.registerRequest(r, p, &reg, key)
+	out, err := s.registerRequest(r, p, &reg, "idem_key", r.PostForm.Get("idem_key"))
 	if err != nil {
 		fm := fieldMessages(info(r).lang, err)
 		if fm == nil {
 			return err
+		}
+		if fm["idem_key"] != "" {
+			// The form was already registered with other values (Back, edit, resend):
+			// a fresh key makes this a new registration once the clerk confirms it.
+			r.PostForm.Del("idem_key")
 		}
 		return s.renderRequestNew(w, r, p, http.StatusUnprocessableEntity, r.PostForm, fm)
 	}
@@ -329,24 +336,21 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) error
 	return s.renderRequest(w, r, p, http.StatusOK, url.Values{}, nil, "")
 }
 
-// actionForm reads an action form: the action, its note (the reason, required for cancel
-// and return) and the version the user saw.
-func actionForm(f url.Values) (action, note string, version *int, err error) {
-	action, note = strings.TrimSpace(f.Get("action")), strings.TrimSpace(f.Get("note"))
-	var v markaz.Validator
-	if err := request.CheckAction(action, note); err != nil {
-		v.Merge(err, nil)
-	} else if action == request.ActionReturn {
-		v.Text("note", note, request.MaxNoteLength, true)
-	}
+// actionForm reads an action form: the action, its note (the reason, required for
+// cancel and return; who received the result, for deliver), the last four digits of the
+// applicant's national ID (deliver) and the version the user saw.
+func actionForm(f url.Values) (store.Action, error) {
+	a := store.Action{Name: f.Get("action"), Note: f.Get("note"), Verify: f.Get("verify")}
 	if s := f.Get("version"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
+			var v markaz.Validator
 			v.Add("version", "number_format", nil)
+			return a, v.Err()
 		}
-		version = &n
+		a.Version = &n
 	}
-	return action, note, version, v.Err()
+	return a, nil
 }
 
 func (s *Server) handleRequestAct(w http.ResponseWriter, r *http.Request) error {
@@ -357,14 +361,10 @@ func (s *Server) handleRequestAct(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
 	}
-	action, note, version, err := actionForm(r.PostForm)
+	a, err := actionForm(r.PostForm)
 	var d *store.RequestDetail
 	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			var err error
-			d, err = tx.ActOnRequest(p, r.PathValue("tracking_number"), action, note, version)
-			return err
-		})
+		d, err = s.act(r, p, r.PathValue("tracking_number"), a)
 	}
 	ri := info(r)
 	switch e := asError(err); {
@@ -453,6 +453,9 @@ type requestsPage struct {
 	NextURL  string
 	FirstURL string
 	CanNew   bool
+	// WorkloadURL is the staff workload of the center the queue shows (filtered by it, or
+	// the reader's own as its manager), for readers who may see it.
+	WorkloadURL string
 }
 
 var errCountCap = errors.New("count cap reached")
@@ -504,6 +507,9 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) error {
 	}
 	today := markaz.Today(s.db.Clock)
 	data := requestsPage{Q: r.URL.Query(), Groups: groups, Statuses: request.Statuses, CanNew: p.Can(markaz.PermRequestsWrite)}
+	if c := workloadCenter(p, f.Center); c != "" {
+		data.WorkloadURL = "/centers/" + c + "/workload"
+	}
 	for _, q := range rows {
 		o, soon := dueMarks(&q, today)
 		data.Rows = append(data.Rows, queueRow{Request: q, Overdue: o, DueSoon: soon, Service: names[q.ServiceCode]})

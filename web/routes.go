@@ -146,6 +146,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /requests/{tracking_number}/slip", s.ui(s.handleRequestSlip))
 	mux.HandleFunc("POST /requests/{tracking_number}/actions", s.ui(s.handleRequestAct))
 
+	// Request follow-ups: hand-over, delivery receipt, center workload, center calendars.
+	// -- request follow-ups routes --
+	mux.HandleFunc("GET /requests/handover", s.ui(s.handleHandover))
+	mux.HandleFunc("POST /requests/handover", s.ui(s.handleHandoverDeliver))
+	mux.HandleFunc("GET /requests/{tracking_number}/receipt", s.ui(s.handleRequestReceipt))
+	mux.HandleFunc("GET /centers/{id}/workload", s.ui(s.handleCenterWorkload))
+	mux.HandleFunc("GET /api/v1/centers/{id}/workload", s.api(s.apiCenterWorkload))
+	mux.HandleFunc("GET /calendar/center", s.ui(s.handleCalendarCenterPick))
+	mux.HandleFunc("GET /calendar/centers/{id}", s.ui(s.handleCenterCalendar))
+	mux.HandleFunc("POST /calendar/centers/{id}/weekly-rest", s.ui(s.handleSetCenterRest))
+	mux.HandleFunc("GET /api/v1/calendar/centers/{id}", s.api(s.apiCenterCalendar))
+	mux.HandleFunc("PUT /api/v1/calendar/centers/{id}/weekly-rest", s.api(s.apiSetCenterRest))
+
 	// Citizen tracking (public).
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
