@@ -185,7 +185,14 @@ func (tx *Tx) findTrainingCourse(idOrCode string) (*TrainingCourseRow, error) {
 // CreateTrainingCourse validates a new course (national when GovCode is empty), checks that its
 // territory lies inside the writer's scope s and that its code is free, stores it and
 // audits it. input (nil for none) holds problems already found reading the request.
-func (tx *Tx) CreateTrainingCourse(actor Actor, s markaz.Scope, c *training.Course, input *markaz.Validator) error {
+func (tx *Tx) CreateTrainingCourse(actor Actor, s markaz.Scope, c *training.Course, input *markaz.Validator) (*TrainingCourseRow, error) {
+	if err := tx.insertTrainingCourse(actor, s, c, input); err != nil {
+		return nil, err
+	}
+	return tx.findTrainingCourse(c.ID)
+}
+
+func (tx *Tx) insertTrainingCourse(actor Actor, s markaz.Scope, c *training.Course, input *markaz.Validator) error {
 	v := centerInput(input)
 	c.Check(v)
 	if c.GovCode != "" && !v.Has("governorate") {
@@ -250,7 +257,10 @@ func (tx *Tx) setAudience(c *training.Course) error {
 // c's; c.Version must be the one stored. A retired course cannot change.
 func (tx *Tx) UpdateTrainingCourse(actor Actor, s markaz.Scope, id string, c *training.Course, input *markaz.Validator) (*TrainingCourseRow, error) {
 	v := centerInput(input)
-	old, err := tx.writableTrainingCourse(s, id, c.Version)
+	if c.Version < 1 && !v.Has("version") {
+		v.Add("version", "required", nil)
+	}
+	old, err := tx.writableTrainingCourse(s, id, c.Version) // no version: reported with the rest
 	if err != nil {
 		return nil, err
 	}
@@ -552,7 +562,10 @@ type UserChoice struct {
 // session cannot move into the future.
 func (tx *Tx) UpdateTrainingSession(actor Actor, s markaz.Scope, id string, sess *training.Session, input *markaz.Validator) (*TrainingSessionRow, error) {
 	v := centerInput(input)
-	old, err := tx.writableTrainingSession(s, id, sess.Version)
+	if sess.Version < 1 && !v.Has("version") {
+		v.Add("version", "required", nil)
+	}
+	old, err := tx.writableTrainingSession(s, id, sess.Version) // no version: reported with the rest
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func mkCourse(t *testing.T, db *store.DB, code, gov string, audience ...string) 
 	t.Helper()
 	c := &training.Course{Code: code, NameAr: "دورة " + code, NameEn: "Course " + code, Topic: training.TopicSystem,
 		Audience: audience, DurationHours: 12, GovCode: gov}
-	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateTrainingCourse(admin, nation, c, nil) }); err != nil {
+	if err := db.Write(ctx, func(tx *store.Tx) error { _, err := tx.CreateTrainingCourse(admin, nation, c, nil); return err }); err != nil {
 		t.Fatalf("course %s: %v", code, err)
 	}
 	return c
@@ -113,7 +113,7 @@ func TestTrainingCourseAndSessionScope(t *testing.T) {
 		t13, t01 := principalOf(t, db, w.trainer13.ID), principalOf(t, db, w.trainer01.ID)
 		w13, w01 := t13.Scope(markaz.PermTrainingWrite), t01.Scope(markaz.PermTrainingWrite)
 		create := func(s markaz.Scope, c *training.Course) error {
-			return db.Write(ctx, func(tx *store.Tx) error { return tx.CreateTrainingCourse(admin, s, c, nil) })
+			return db.Write(ctx, func(tx *store.Tx) error { _, err := tx.CreateTrainingCourse(admin, s, c, nil); return err })
 		}
 		course := func(code, gov string) *training.Course {
 			return &training.Course{Code: code, NameAr: "دورة", NameEn: "Course", Topic: training.TopicProcedures,

@@ -121,14 +121,14 @@ type Session struct {
 }
 
 // Ref places the session: its governorate, or the nation.
-func (s *Session) Ref() markaz.Ref { return markaz.Ref{Gov: s.GovCode} }
+func (s Session) Ref() markaz.Ref { return markaz.Ref{Gov: s.GovCode} }
 
 // Cancelled reports whether the session was called off.
-func (s *Session) Cancelled() bool { return !s.CancelledOn.IsZero() }
+func (s Session) Cancelled() bool { return !s.CancelledOn.IsZero() }
 
 // Started reports whether the session has begun on day today: attendance and results
 // can be recorded from then on.
-func (s *Session) Started(today markaz.Date) bool { return !today.Before(s.StartsOn) }
+func (s Session) Started(today markaz.Date) bool { return !today.Before(s.StartsOn) }
 
 // Check normalises the session and adds its problems to v, judged on day today: a start
 // date from the programme's start to MaxPlanYears ahead, an end (the start when empty)
