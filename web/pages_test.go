@@ -61,7 +61,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
 				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
-				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13"}
+				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
+				"/manual", "/manual/follow-up"}
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]

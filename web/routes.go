@@ -184,6 +184,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/training/mine", s.api(s.apiMyTrainings))
 	mux.HandleFunc("GET /api/v1/training/coverage", s.api(s.apiTrainingCoverage))
 
+	// Operating manual (public: it holds no secrets and clerks need it at the counter).
+	// -- manual routes --
+	mux.HandleFunc("GET /manual", s.ui(s.handleManual))
+	mux.HandleFunc("GET /manual/{slug}", s.ui(s.handleManualChapter))
+
 	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	mux.HandleFunc("/", s.ui(s.apiNotFound))
