@@ -49,23 +49,31 @@ const (
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
 )
 
+// Training permissions. Every staff member sees their own trainings without them.
+const (
+	PermTrainingRead  = "training.read"  // courses, sessions, enrolments and coverage
+	PermTrainingWrite = "training.write" // courses and sessions, attendance and results
+	PermTrainingEnrol = "training.enrol" // enrol staff in sessions and withdraw them
+)
+
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead,
+		PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermTrainingRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
+		PermRequestsRead, PermTrainingRead, PermTrainingEnrol},
+	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite, PermTrainingRead},
 	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermTrainingRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermTrainingRead},
 	RoleFinance:         staffRead,
-	RoleTrainer:         staffRead,
+	RoleTrainer:         {PermProgramRead, PermCentersRead, PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
 	RoleSupport:         staffRead,
 	RoleBacklogOperator: staffRead,
 	RoleCitizen:         nil,

@@ -211,3 +211,38 @@ func TestRequestPermissions(t *testing.T) {
 		t.Error("cairo supervisor reads sharqia requests")
 	}
 }
+
+func TestTrainingPermissions(t *testing.T) {
+	cases := []struct {
+		role               string
+		read, write, enrol bool
+	}{
+		{RoleTrainer, true, true, true}, {RoleAdmin, true, true, true}, {RoleSupervisor, true, false, true},
+		{RoleMinistry, true, false, false}, {RoleCenterManager, true, false, false}, {RoleHead, true, false, false},
+		{RoleInspector, true, false, false},
+		{RoleClerk, false, false, false}, {RoleBackOffice, false, false, false}, {RoleFinance, false, false, false},
+		{RoleSupport, false, false, false}, {RoleBacklogOperator, false, false, false}, {RoleCitizen, false, false, false},
+	}
+	for _, c := range cases {
+		for perm, want := range map[string]bool{PermTrainingRead: c.read, PermTrainingWrite: c.write, PermTrainingEnrol: c.enrol} {
+			if got := RoleHas(c.role, perm); got != want {
+				t.Errorf("%s %s: %v", c.role, perm, got)
+			}
+		}
+	}
+	if len(cases) != len(Roles) {
+		t.Errorf("%d roles in the table, %d roles", len(cases), len(Roles))
+	}
+	// Territory: a Sharqia trainer manages Sharqia sessions, not Cairo's nor national ones;
+	// a national trainer manages all.
+	trainer13 := principal("trainer13", as(RoleTrainer, LevelGovernorate, "13"))
+	trainerN := principal("trainer", as(RoleTrainer, LevelNation, ""))
+	if !trainer13.Allowed(PermTrainingWrite, Ref{Gov: "13"}) || trainer13.Allowed(PermTrainingWrite, Ref{Gov: "01"}) ||
+		trainer13.Allowed(PermTrainingWrite, Ref{}) || !trainerN.Allowed(PermTrainingWrite, Ref{}) {
+		t.Error("trainer scope")
+	}
+	if !sharqiaSup.Allowed(PermTrainingEnrol, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) ||
+		cairoSup.Allowed(PermTrainingEnrol, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) {
+		t.Error("supervisors enrol their own governorate's staff only")
+	}
+}

@@ -192,7 +192,9 @@ func TestLoginSwitchLanguageProgramme(t *testing.T) {
 func TestAccessibilityOfMainPages(t *testing.T) {
 	s := start(t, store.SQLite)
 	s.login("admin")
-	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+		"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
+		"/manual", "/manual/counter", "/manual/follow-up"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)
@@ -238,5 +240,26 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		if scroll > 0 {
 			t.Errorf("%s overflows a phone screen by %dpx", p, scroll)
 		}
+	}
+}
+
+// A training session's page — its trainees table with a results form on every row — passes
+// axe in both languages, as the trainer who records results sees it.
+func TestTrainingSessionPage(t *testing.T) {
+	s := start(t, store.SQLite)
+	s.login("trainer")
+	for _, lang := range []string{"ar", "en"} {
+		s.open("/training")
+		href := s.attr("#sessions tbody tr:nth-child(3) a", "href")
+		s.open(href)
+		if s.attr("html", "lang") != lang {
+			t.Fatalf("%s: lang %s", href, s.attr("html", "lang"))
+		}
+		form, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](`!!document.querySelector('#save-results')`))
+		if err != nil || !form {
+			t.Fatalf("%s: no results form (%v)", href, err)
+		}
+		s.axe("training session " + lang)
+		s.switchLang()
 	}
 }

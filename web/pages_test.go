@@ -85,13 +85,15 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
+				"/manual", "/manual/follow-up"}
 			paths = append(paths, extra...)
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -118,8 +120,29 @@ func keepOrder(v View, s string) string {
 }
 
 // templateFuncs are available in every template. Functions taking the View localize.
+// assetVersions holds a short content hash of every static file: pages link to
+// /static/NAME?v=HASH, so a changed file gets a new URL while files are cached forever.
+var assetVersions = func() map[string]string {
+	m := map[string]string{}
+	fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := assets.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		m[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:4])
+		return nil
+	})
+	return m
+}()
+
 var templateFuncs = template.FuncMap{
-	"t": func(v View, key string) string { return i18n.T(v.Lang, key, nil) },
+	// asset is the versioned URL of a static file.
+	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersions[name] },
+	"t":     func(v View, key string) string { return i18n.T(v.Lang, key, nil) },
 	"tf": func(v View, key string, kv ...any) string {
 		args := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

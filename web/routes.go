@@ -163,6 +163,45 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
 
+	// Training: courses, sessions, enrolment, results and coverage (UI and API).
+	// -- training routes --
+	mux.HandleFunc("GET /training", s.ui(s.handleTraining))
+	mux.HandleFunc("GET /training/courses", s.ui(s.handleTrainingCourses))
+	mux.HandleFunc("POST /training/courses", s.ui(s.handleTrainingCourseCreate))
+	mux.HandleFunc("GET /training/courses/{id}", s.ui(s.handleTrainingCourse))
+	mux.HandleFunc("POST /training/courses/{id}/edit", s.ui(s.handleTrainingCourseUpdate))
+	mux.HandleFunc("POST /training/courses/{id}/retire", s.ui(s.handleTrainingCourseRetire))
+	mux.HandleFunc("GET /training/sessions/new", s.ui(s.handleTrainingSessionNew))
+	mux.HandleFunc("POST /training/sessions/new", s.ui(s.handleTrainingSessionCreate))
+	mux.HandleFunc("GET /training/sessions/{id}", s.ui(s.handleTrainingSession))
+	mux.HandleFunc("POST /training/sessions/{id}/edit", s.ui(s.handleTrainingSessionUpdate))
+	mux.HandleFunc("POST /training/sessions/{id}/cancel", s.ui(s.handleTrainingSessionCancel))
+	mux.HandleFunc("POST /training/sessions/{id}/enrol", s.ui(s.handleTrainingEnrol))
+	mux.HandleFunc("POST /training/sessions/{id}/results", s.ui(s.handleTrainingResults))
+	mux.HandleFunc("POST /training/sessions/{id}/enrolments/{eid}/withdraw", s.ui(s.handleTrainingWithdraw))
+	mux.HandleFunc("GET /training/coverage", s.ui(s.handleTrainingCoverage))
+	mux.HandleFunc("GET /api/v1/training/courses", s.api(s.apiTrainingCourses))
+	mux.HandleFunc("POST /api/v1/training/courses", s.api(s.apiCreateTrainingCourse))
+	mux.HandleFunc("GET /api/v1/training/courses/{id}", s.api(s.apiTrainingCourse))
+	mux.HandleFunc("PUT /api/v1/training/courses/{id}", s.api(s.apiUpdateTrainingCourse))
+	mux.HandleFunc("POST /api/v1/training/courses/{id}/retire", s.api(s.apiRetireTrainingCourse))
+	mux.HandleFunc("GET /api/v1/training/sessions", s.api(s.apiTrainingSessions))
+	mux.HandleFunc("POST /api/v1/training/sessions", s.api(s.apiCreateTrainingSession))
+	mux.HandleFunc("GET /api/v1/training/sessions/{id}", s.api(s.apiTrainingSession))
+	mux.HandleFunc("PUT /api/v1/training/sessions/{id}", s.api(s.apiUpdateTrainingSession))
+	mux.HandleFunc("POST /api/v1/training/sessions/{id}/cancel", s.api(s.apiCancelTrainingSession))
+	mux.HandleFunc("GET /api/v1/training/sessions/{id}/candidates", s.api(s.apiTrainingCandidates))
+	mux.HandleFunc("POST /api/v1/training/sessions/{id}/enrolments", s.api(s.apiEnrol))
+	mux.HandleFunc("POST /api/v1/training/sessions/{id}/enrolments/{eid}/withdraw", s.api(s.apiWithdraw))
+	mux.HandleFunc("POST /api/v1/training/sessions/{id}/results", s.api(s.apiRecordResults))
+	mux.HandleFunc("GET /api/v1/training/mine", s.api(s.apiMyTrainings))
+	mux.HandleFunc("GET /api/v1/training/coverage", s.api(s.apiTrainingCoverage))
+
+	// Operating manual (public: it holds no secrets and clerks need it at the counter).
+	// -- manual routes --
+	mux.HandleFunc("GET /manual", s.ui(s.handleManual))
+	mux.HandleFunc("GET /manual/{slug}", s.ui(s.handleManualChapter))
+
 	// Anything else under /api/ is a JSON 404; any other path, a page in the user's language.
 	mux.HandleFunc("/api/", s.api(s.apiNotFound))
 	mux.HandleFunc("/", s.ui(s.apiNotFound))
