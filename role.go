@@ -47,6 +47,16 @@ const (
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
 	PermRequestsRead   = "requests.read"   // read service requests and their history
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
+
+	PermProblemsRead     = "problems.read"     // read problems reported in the territory, and their summary
+	PermProblemsReport   = "problems.report"   // report problems of a center; confirm or reopen their resolution
+	PermProblemsTriage   = "problems.triage"   // accept, reclassify, escalate, resolve locally, merge duplicates
+	PermProblemsWork     = "problems.work"     // work on problems escalated to one's support team (and only those)
+	PermResourcesRead    = "resources.read"    // read resource needs
+	PermResourcesRequest = "resources.request" // raise needs, record deliveries, cancel
+	PermResourcesApprove = "resources.approve" // approve or refuse needs, record deliveries, cancel
+	PermEquipmentRead    = "equipment.read"    // read centers' equipment inventory
+	PermEquipmentWrite   = "equipment.write"   // add equipment, change its status
 )
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
@@ -54,19 +64,25 @@ var staffRead = []string{PermProgramRead, PermCentersRead}
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead,
+		PermProblemsRead, PermResourcesRead, PermResourcesApprove, PermEquipmentRead},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermProblemsRead, PermResourcesRead, PermResourcesApprove, PermEquipmentRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
-	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
+		PermRequestsRead, PermProblemsRead, PermProblemsReport, PermProblemsTriage, PermResourcesRead,
+		PermResourcesRequest, PermEquipmentRead, PermEquipmentWrite},
+	RoleCenterManager: {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite,
+		PermProblemsRead, PermProblemsReport, PermResourcesRead, PermEquipmentRead, PermEquipmentWrite},
+	RoleClerk: {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite, PermProblemsRead,
+		PermProblemsReport, PermEquipmentRead},
+	RoleBackOffice: {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite, PermProblemsRead,
+		PermProblemsReport, PermEquipmentRead},
+	RoleHead: {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermProblemsRead,
+		PermResourcesRead, PermEquipmentRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermProblemsRead, PermEquipmentRead},
 	RoleFinance:         staffRead,
 	RoleTrainer:         staffRead,
-	RoleSupport:         staffRead,
+	RoleSupport:         {PermProgramRead, PermCentersRead, PermProblemsWork},
 	RoleBacklogOperator: staffRead,
 	RoleCitizen:         nil,
 }
