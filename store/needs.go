@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"markaz"
@@ -216,7 +217,8 @@ type NeedKey struct {
 	ID string
 }
 
-// KindTotal sums the needs of one kind that a list selects (all its pages).
+// KindTotal sums the needs of one kind that a list selects (all its pages, whatever their
+// status: a status filter narrows them). Lists give them in resource.Kinds order.
 type KindTotal struct {
 	Kind      string `json:"kind" db:"kind"`
 	Needs     int    `json:"needs" db:"needs"`
@@ -266,9 +268,12 @@ func (db *DB) Needs(ctx context.Context, f NeedFilter) (NeedList, error) {
 		}
 		if err := tx.Select(&out.Totals, `SELECT n.kind, COUNT(*) AS needs, SUM(n.quantity) AS requested,
 			SUM(COALESCE(n.approved_quantity, 0)) AS approved, SUM(n.delivered_quantity) AS delivered
-			FROM needs n`+w.String()+` GROUP BY n.kind ORDER BY n.kind`, w.args...); err != nil {
+			FROM needs n`+w.String()+` GROUP BY n.kind`, w.args...); err != nil {
 			return err
 		}
+		slices.SortFunc(out.Totals, func(a, b KindTotal) int {
+			return slices.Index(resource.Kinds, a.Kind) - slices.Index(resource.Kinds, b.Kind)
+		})
 		if f.After != nil {
 			w.add("(n.raised_at < ? OR (n.raised_at = ? AND n.id < ?))", f.After.At, f.After.At, f.After.ID)
 		}

@@ -536,3 +536,20 @@ func (tx *Tx) ProblemIDByNumber(p *markaz.Principal, n int64) (string, error) {
 	_, _, err := tx.loadProblem(p, id, false)
 	return id, err
 }
+
+// OpenProblems counts the open tickets of a center, of an equipment item, or both (an
+// empty id does not narrow). Callers check the reader may see them.
+func (tx *Tx) OpenProblems(centerID, equipmentID string) (int, error) {
+	w := &where{}
+	if centerID != "" {
+		w.add("center_id = ?", centerID)
+	}
+	if equipmentID != "" {
+		w.add("equipment_id = ?", equipmentID)
+	}
+	in, args := inList(problem.OpenStatuses)
+	w.add("status"+in, args...)
+	var n int
+	err := tx.Get(&n, `SELECT COUNT(*) FROM problems`+w.String(), w.args...)
+	return n, err
+}

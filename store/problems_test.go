@@ -557,7 +557,8 @@ func TestEquipmentAndNeeds(t *testing.T) {
 		}
 		if l := list(w.sup13, store.NeedFilter{}); len(l.Rows) != 2 || len(l.Totals) != 2 {
 			t.Errorf("Sharqia's needs: %d rows, totals %+v", len(l.Rows), l.Totals)
-		} else if tt := l.Totals[0]; tt.Kind != "printers" || tt.Requested != 10 || tt.Approved != 6 || tt.Delivered != 6 {
+		} else if tt := l.Totals[0]; tt.Kind != "printers" || tt.Requested != 10 || tt.Approved != 6 || tt.Delivered != 6 ||
+			l.Totals[1].Kind != "uniforms" {
 			t.Errorf("printer totals: %+v", tt)
 		}
 		if l := list(w.manager, store.NeedFilter{}); len(l.Rows) != 1 || l.Rows[0].ID != nc.ID {

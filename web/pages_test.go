@@ -45,6 +45,32 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			t.Fatalf("register a request: %d %v", st, b["_raw"])
 		}
 
+		// One record of each follow-up page (demo data), and the report forms a supervisor
+		// fills, which the administrator does not.
+		var follow []string
+		e.db.Read(context.Background(), func(tx *store.Tx) error {
+			for _, q := range []string{`SELECT '/problems/' || MIN(id) FROM problems WHERE equipment_id IS NOT NULL`,
+				`SELECT '/needs/' || MIN(id) FROM needs`, `SELECT '/equipment/' || MIN(id) FROM equipment`,
+				`SELECT '/centers/' || MIN(center_id) || '/equipment' FROM equipment`} {
+				var p string
+				if err := tx.Get(&p, q); err != nil {
+					t.Fatal(err)
+				}
+				follow = append(follow, p)
+			}
+			return nil
+		})
+		sup := e.browser()
+		e.uiLogin(sup, "sharqia")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(sup, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			for _, p := range []string{"/problems/new", "/needs/new"} {
+				if st, _ := e.page(sup, p); st != 200 {
+					t.Errorf("%s %s as a supervisor: %d", lang, p, st)
+				}
+			}
+		}
+
 		anon := e.browser()
 		e.page(anon, "/")
 		e.page(anon, "/login")
@@ -54,13 +80,15 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|problems|needs|equipment)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+				"/problems", "/problems/summary", "/problems/teams", "/needs"}
+			paths = append(paths, follow...)
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]

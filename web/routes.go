@@ -146,6 +146,46 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /requests/{tracking_number}/slip", s.ui(s.handleRequestSlip))
 	mux.HandleFunc("POST /requests/{tracking_number}/actions", s.ui(s.handleRequestAct))
 
+	// Problems inventory: reports, triage, escalation to support teams, the summary.
+	// -- problems routes --
+	mux.HandleFunc("POST /api/v1/problems", s.api(s.apiReportProblem))
+	mux.HandleFunc("GET /api/v1/problems", s.api(s.apiProblems))
+	mux.HandleFunc("GET /api/v1/problems/summary", s.api(s.apiProblemSummary))
+	mux.HandleFunc("GET /api/v1/problems/{id}", s.api(s.apiProblem))
+	mux.HandleFunc("POST /api/v1/problems/{id}/actions", s.api(s.apiProblemAction))
+	mux.HandleFunc("POST /api/v1/problems/{id}/files", s.api(s.apiProblemFiles))
+	mux.HandleFunc("GET /api/v1/support-teams", s.api(s.apiSupportAgents))
+	mux.HandleFunc("PUT /api/v1/users/{id}/support-teams", s.api(s.apiSetSupportTeams))
+	mux.HandleFunc("GET /problems", s.ui(s.handleProblems))
+	mux.HandleFunc("GET /problems/new", s.ui(s.handleProblemNew))
+	mux.HandleFunc("POST /problems/new", s.ui(s.handleProblemCreate))
+	mux.HandleFunc("GET /problems/summary", s.ui(s.handleProblemSummary))
+	mux.HandleFunc("GET /problems/teams", s.ui(s.handleSupportTeams))
+	mux.HandleFunc("POST /problems/teams", s.ui(s.handleSetSupportTeams))
+	mux.HandleFunc("GET /problems/{id}", s.ui(s.handleProblem))
+	mux.HandleFunc("POST /problems/{id}/actions", s.ui(s.handleProblemAct))
+	mux.HandleFunc("POST /problems/{id}/files", s.ui(s.handleProblemFiles))
+
+	// Resources: needs raised by governorates, the centers' equipment inventory.
+	// -- resources routes --
+	mux.HandleFunc("GET /api/v1/needs", s.api(s.apiNeeds))
+	mux.HandleFunc("POST /api/v1/needs", s.api(s.apiRaiseNeed))
+	mux.HandleFunc("GET /api/v1/needs/{id}", s.api(s.apiNeed))
+	mux.HandleFunc("POST /api/v1/needs/{id}/actions", s.api(s.apiNeedAction))
+	mux.HandleFunc("GET /api/v1/centers/{id}/equipment", s.api(s.apiCenterEquipment))
+	mux.HandleFunc("POST /api/v1/equipment", s.api(s.apiAddEquipment))
+	mux.HandleFunc("GET /api/v1/equipment/{id}", s.api(s.apiEquipment))
+	mux.HandleFunc("PUT /api/v1/equipment/{id}", s.api(s.apiUpdateEquipment))
+	mux.HandleFunc("GET /needs", s.ui(s.handleNeeds))
+	mux.HandleFunc("GET /needs/new", s.ui(s.handleNeedNew))
+	mux.HandleFunc("POST /needs/new", s.ui(s.handleNeedCreate))
+	mux.HandleFunc("GET /needs/{id}", s.ui(s.handleNeed))
+	mux.HandleFunc("POST /needs/{id}/actions", s.ui(s.handleNeedAct))
+	mux.HandleFunc("GET /centers/{id}/equipment", s.ui(s.handleCenterEquipment))
+	mux.HandleFunc("POST /centers/{id}/equipment", s.ui(s.handleAddEquipment))
+	mux.HandleFunc("GET /equipment/{id}", s.ui(s.handleEquipment))
+	mux.HandleFunc("POST /equipment/{id}", s.ui(s.handleUpdateEquipment))
+
 	// Citizen tracking (public).
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
