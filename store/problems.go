@@ -128,10 +128,7 @@ func (tx *Tx) Problem(p *markaz.Principal, id string) (*ProblemDetail, error) {
 
 func (tx *Tx) problemDetail(pr *problem.Problem, sides problem.Sides) (*ProblemDetail, error) {
 	d := &ProblemDetail{Problem: *pr, Events: []problem.Event{}, Duplicates: []ProblemLink{}, Sides: sides}
-	if pr.ResolvedAt != nil && problem.Solved(pr.Status) {
-		h := problem.Hours(pr.ReportedAt, *pr.ResolvedAt)
-		d.HoursToSolve = &h
-	}
+	setHours(&d.Problem)
 	if err := tx.Select(&d.Events, `SELECT seq, at, user_id, username, action, from_status, to_status, category,
 		severity, target, related, note FROM problem_events WHERE problem_id = ? ORDER BY seq`, pr.ID); err != nil {
 		return nil, err
@@ -160,6 +157,14 @@ func (tx *Tx) problemDetail(pr *problem.Problem, sides problem.Sides) (*ProblemD
 		d.Actions = []string{}
 	}
 	return d, nil
+}
+
+// setHours fills a solved ticket's hours from report to resolution.
+func setHours(p *problem.Problem) {
+	if p.ResolvedAt != nil && problem.Solved(p.Status) {
+		h := problem.Hours(p.ReportedAt, *p.ResolvedAt)
+		p.HoursToSolve = &h
+	}
 }
 
 // reportingCenter picks the center a ticket is reported for: want, or the one center
@@ -486,6 +491,9 @@ func (db *DB) Problems(ctx context.Context, f ProblemFilter) (rows []problem.Pro
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
 		next = rows[f.Limit-1].Number
+	}
+	for i := range rows {
+		setHours(&rows[i])
 	}
 	return rows, next, nil
 }

@@ -335,6 +335,7 @@ type problemsPage struct {
 	Statuses   []centerOption
 	Categories []centerOption
 	Targets    []centerOption
+	Govs       []centerOption
 	NextURL    string
 	FirstURL   string
 	CanReport  bool
@@ -359,6 +360,9 @@ func (s *Server) handleProblems(w http.ResponseWriter, r *http.Request) error {
 		Statuses:   centerOptions(lang, "problems.status.", prob.Statuses),
 		Categories: centerOptions(lang, "problems.category.", prob.Categories),
 		Targets:    centerOptions(lang, "problems.target.", prob.Targets)}
+	if data.Govs, err = s.govOptions(r, p.Scope(markaz.PermProblemsRead)); err != nil {
+		return err
+	}
 	for _, g := range []string{"open", "triage", "team", "solved"} {
 		data.Statuses = append(data.Statuses, centerOption{Value: g, Label: i18n.T(lang, "problems.group."+g, nil)})
 	}

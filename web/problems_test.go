@@ -265,6 +265,15 @@ func TestProblemsAPI(t *testing.T) {
 			}
 		}
 
+		// Every change is audited: two reports, the escalation, start, a file, the
+		// resolution, the confirmation, the duplicate and its merge.
+		if n := e.auditCount("problem"); n != 9 {
+			t.Errorf("%d problem audit entries", n)
+		}
+		if got := list(w.clerk, "?status=closed"); len(got) != 1 || got[0]["hours_to_resolve"] != 5.0 {
+			t.Errorf("closed, with its hours: %v", got)
+		}
+
 		// Support teams: only a national user manager sets them; the list says who is where.
 		if st, _ := e.call("PUT", "/api/v1/users/"+w.plaID+"/support-teams", w.sup13, map[string]any{"teams": []string{"vendor"}}); st != 403 {
 			t.Errorf("supervisor sets teams: %d", st)
@@ -369,6 +378,9 @@ func TestNeedsAndEquipmentAPI(t *testing.T) {
 		}
 		if st, _ := e.call("GET", "/api/v1/needs", w.ven, nil); st != 403 {
 			t.Errorf("agent reads needs: %d", st)
+		}
+		if e.auditCount("need") != 4 || e.auditCount("equipment") != 2 {
+			t.Errorf("audit: %d need, %d equipment entries", e.auditCount("need"), e.auditCount("equipment"))
 		}
 	})
 }
