@@ -47,6 +47,16 @@ const (
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
 	PermRequestsRead   = "requests.read"   // read service requests and their history
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
+
+	PermProblemsRead     = "problems.read"     // read problems reported in the territory, and their summary
+	PermProblemsReport   = "problems.report"   // report problems of a center; confirm or reopen their resolution
+	PermProblemsTriage   = "problems.triage"   // accept, reclassify, escalate, resolve locally, merge duplicates
+	PermProblemsWork     = "problems.work"     // work on problems escalated to one's support team (and only those)
+	PermResourcesRead    = "resources.read"    // read resource needs
+	PermResourcesRequest = "resources.request" // raise needs, record deliveries, cancel
+	PermResourcesApprove = "resources.approve" // approve or refuse needs, record deliveries, cancel
+	PermEquipmentRead    = "equipment.read"    // read centers' equipment inventory
+	PermEquipmentWrite   = "equipment.write"   // add equipment, change its status
 )
 
 // Training permissions. Every staff member sees their own trainings without them.
@@ -58,25 +68,71 @@ const (
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
-// rolePerms is the role × permission matrix.
-var rolePerms = map[string][]string{
+// rolePerms is the role × permission matrix: the core permissions and each area's own
+// block, joined (an area adds its block to this list).
+var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms)
+
+// corePerms: programme, registry, users, audit, policy and requests.
+var corePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead,
-		PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead, PermTrainingRead},
+		PermRequestsRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead, PermTrainingRead, PermTrainingEnrol},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite, PermTrainingRead},
+		PermRequestsRead},
+	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
 	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermTrainingRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermTrainingRead},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
 	RoleFinance:         staffRead,
-	RoleTrainer:         {PermProgramRead, PermCentersRead, PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
-	RoleSupport:         staffRead,
+	RoleTrainer:         staffRead,
+	RoleSupport:         {PermProgramRead, PermCentersRead},
 	RoleBacklogOperator: staffRead,
 	RoleCitizen:         nil,
+}
+
+// trainingPerms: courses, sessions, enrolment and coverage.
+var trainingPerms = map[string][]string{
+	RoleAdmin:         {PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
+	RoleMinistry:      {PermTrainingRead},
+	RoleSupervisor:    {PermTrainingRead, PermTrainingEnrol},
+	RoleCenterManager: {PermTrainingRead},
+	RoleHead:          {PermTrainingRead},
+	RoleInspector:     {PermTrainingRead},
+	RoleTrainer:       {PermTrainingRead, PermTrainingWrite, PermTrainingEnrol},
+}
+
+// followUpPerms: the problems inventory, resource needs and the equipment inventory.
+var followUpPerms = map[string][]string{
+	RoleAdmin:    {PermProblemsRead, PermResourcesRead, PermResourcesApprove, PermEquipmentRead},
+	RoleMinistry: {PermProblemsRead, PermResourcesRead, PermResourcesApprove, PermEquipmentRead},
+	RoleSupervisor: {PermProblemsRead, PermProblemsReport, PermProblemsTriage, PermResourcesRead,
+		PermResourcesRequest, PermEquipmentRead, PermEquipmentWrite},
+	RoleCenterManager: {PermProblemsRead, PermProblemsReport, PermResourcesRead, PermEquipmentRead, PermEquipmentWrite},
+	RoleClerk:         {PermProblemsRead, PermProblemsReport, PermEquipmentRead},
+	RoleBackOffice:    {PermProblemsRead, PermProblemsReport, PermEquipmentRead},
+	RoleHead:          {PermProblemsRead, PermResourcesRead, PermEquipmentRead},
+	RoleInspector:     {PermProblemsRead, PermEquipmentRead},
+	RoleSupport:       {PermProblemsWork},
+}
+
+// joinPerms merges per-area matrices into one: every role of the first (the core, which
+// names them all) with its permissions from every block, without repeats.
+func joinPerms(core map[string][]string, areas ...map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for role, perms := range core {
+		all := append([]string{}, perms...)
+		for _, a := range areas {
+			for _, p := range a[role] {
+				if !slices.Contains(all, p) {
+					all = append(all, p)
+				}
+			}
+		}
+		out[role] = all
+	}
+	return out
 }
 
 // roleLevels says at which territory levels a role may be held.

@@ -246,3 +246,52 @@ func TestTrainingPermissions(t *testing.T) {
 		t.Error("supervisors enrol their own governorate's staff only")
 	}
 }
+
+// The follow-up permissions: who reads, reports, triages and works on problems, who raises
+// and approves resource needs, who keeps the equipment inventory.
+func TestFollowUpPermissions(t *testing.T) {
+	perms := []string{PermProblemsRead, PermProblemsReport, PermProblemsTriage, PermProblemsWork,
+		PermResourcesRead, PermResourcesRequest, PermResourcesApprove, PermEquipmentRead, PermEquipmentWrite}
+	// One row per role, one letter per permission in the order above ("." = not held).
+	want := map[string]string{
+		RoleAdmin:           "r...r.AE.",
+		RoleMinistry:        "r...r.AE.",
+		RoleSupervisor:      "rpt.rq.Ew",
+		RoleCenterManager:   "rp..r..Ew",
+		RoleClerk:           "rp.....E.",
+		RoleBackOffice:      "rp.....E.",
+		RoleHead:            "r...r..E.",
+		RoleInspector:       "r......E.",
+		RoleSupport:         "...w.....",
+		RoleFinance:         ".........",
+		RoleTrainer:         ".........",
+		RoleBacklogOperator: ".........",
+		RoleCitizen:         ".........",
+	}
+	if len(want) != len(Roles) {
+		t.Fatalf("the table covers %d roles of %d", len(want), len(Roles))
+	}
+	for role, row := range want {
+		for i, perm := range perms {
+			if got, held := RoleHas(role, perm), row[i] != '.'; got != held {
+				t.Errorf("%s %s: %v, want %v", role, perm, got, held)
+			}
+		}
+	}
+	// Territory: a Sharqia supervisor triages Sharqia's problems only; support agents have
+	// no territorial read at all (they see what is escalated to their team, see store).
+	support := principal("agent", as(RoleSupport, LevelNation, ""))
+	sharqia := Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}
+	if !sharqiaSup.Allowed(PermProblemsTriage, sharqia) || cairoSup.Allowed(PermProblemsTriage, sharqia) {
+		t.Error("triage scope")
+	}
+	if support.Allowed(PermProblemsRead, sharqia) || !support.Can(PermProblemsWork) {
+		t.Error("support reads problems by territory")
+	}
+	if !clerk.Allowed(PermProblemsReport, sharqia) || clerk.Allowed(PermProblemsReport, Ref{Gov: "13", Unit: "13-001", Center: "c2"}) {
+		t.Error("clerk reports only at its center")
+	}
+	if !ministry.Allowed(PermResourcesApprove, Ref{Gov: "27"}) || sharqiaSup.Allowed(PermResourcesApprove, Ref{Gov: "13"}) {
+		t.Error("only the ministry approves needs")
+	}
+}

@@ -194,7 +194,8 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	s.login("admin")
 	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
 		"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
-		"/manual", "/manual/counter", "/manual/follow-up"}
+		"/manual", "/manual/counter", "/manual/follow-up",
+		"/problems", "/problems/summary", "/problems/teams", "/needs"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)
@@ -240,6 +241,54 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		if scroll > 0 {
 			t.Errorf("%s overflows a phone screen by %dpx", p, scroll)
 		}
+	}
+}
+
+// fitsPhone opens path (the viewport already a phone's) and fails when the page is wider.
+func (s *session) fitsPhone(path string) {
+	s.t.Helper()
+	s.open(path)
+	scroll, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if scroll > 0 {
+		s.t.Errorf("%s overflows a phone screen by %dpx", path, scroll)
+	}
+}
+
+// The follow-up pages a system supervisor works on — the report form, a ticket with its
+// action forms, a need, a center's equipment and an item — pass axe in both languages and
+// fit a phone's width (staff report problems from their phones).
+func TestAccessibilityOfFollowUpPages(t *testing.T) {
+	s := start(t, store.SQLite)
+	s.login("sharqia")
+	var pages []string
+	for _, step := range []struct{ open, link string }{
+		{"/problems?status=open", "#problems tbody a"},
+		{"/needs?status=raised", "#needs tbody a"},
+		{"/problems?category=hardware", "#problems tbody a"},
+	} {
+		s.open(step.open)
+		pages = append(pages, s.attr(step.link, "href"))
+	}
+	s.open(pages[2])
+	pages[2] = s.attr(`a[href^="/equipment/"]`, "href")
+	s.open(pages[2])
+	pages = append(pages, s.attr(`a[href$="/equipment"]`, "href"), "/problems/new", "/needs/new")
+	for _, lang := range []string{"ar", "en"} {
+		for _, p := range pages {
+			s.open(p)
+			if got := s.attr("html", "lang"); got != lang {
+				t.Fatalf("%s: lang %s, want %s", p, got, lang)
+			}
+			s.axe(fmt.Sprintf("%s %s", p, lang))
+		}
+		s.switchLang()
+	}
+	s.do(chromedp.EmulateViewport(375, 740))
+	for _, p := range []string{"/problems/new", pages[0]} {
+		s.fitsPhone(p)
 	}
 }
 

@@ -149,7 +149,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 			return err
 		}
 		if printed != "" {
-			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, citizen) — password: %s\n", printed)
+			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, planning, itsupport, citizen) — password: %s\n", printed)
 			if *demoRequests > 0 {
 				if _, err := addDemoRequests(ctx, db, *demoRequests, demo.Seed(), stdout); err != nil {
 					return err

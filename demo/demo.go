@@ -54,6 +54,9 @@ func Ensure(ctx context.Context, db *store.DB, password string) (string, error) 
 		if err := addTraining(tx, Seed()); err != nil {
 			return err
 		}
+		if err := loadFollowUp(tx); err != nil {
+			return err
+		}
 		loaded = true
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('demo', 'loaded')`)
 		return err

@@ -86,7 +86,7 @@ func TestEnsureLoadsTheSeed(t *testing.T) {
 	})
 }
 
-// checkUsers asserts the 13 demo users and where the center-level ones work.
+// checkUsers asserts the 15 demo users and where the center-level ones work.
 func checkUsers(t *testing.T, db *store.DB) {
 	t.Helper()
 	sc, _ := parseScenario()
@@ -96,7 +96,7 @@ func checkUsers(t *testing.T, db *store.DB) {
 		if err := tx.Get(&n, `SELECT COUNT(*) FROM users WHERE username NOT LIKE 'demo-%'`); err != nil {
 			return err
 		}
-		if n != 13 || len(sc.Users) != 13 {
+		if n != 15 || len(sc.Users) != 15 {
 			t.Errorf("%d users, %d in the scenario", n, len(sc.Users))
 		}
 		byName := map[string]*markaz.User{}

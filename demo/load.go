@@ -36,6 +36,8 @@ type scenario struct {
 	// demo users work (users with level center or unit and no territory).
 	CenterGov string     `json:"center_governorate"`
 	Users     []demoUser `json:"users"`
+	// SupportTeams places support users (by username) in an escalation team.
+	SupportTeams map[string]string `json:"support_teams"`
 }
 
 // fleet describes the fixed centers or the mobile units.

@@ -421,6 +421,7 @@ type centerViewPage struct {
 	CanWrite bool
 	Errors   map[string]string
 	Retire   url.Values
+	FollowUp *centerFollowUp // problems and equipment (resources.go)
 }
 
 func (s *Server) handleCenter(w http.ResponseWriter, r *http.Request) error {
@@ -446,6 +447,9 @@ func (s *Server) renderCenter(w http.ResponseWriter, r *http.Request, status int
 		CanWrite: c.RetiredOn.IsZero() && p.Allowed(markaz.PermCentersWrite, c.Ref())}
 	if c.Lat != nil && c.Lng != nil {
 		data.Lat, data.Lng = centerFloat(*c.Lat), centerFloat(*c.Lng)
+	}
+	if data.FollowUp, err = s.centerFollowUpOf(r, p, c); err != nil {
+		return err
 	}
 	s.render(w, r, status, "center", "centers.view_title", data)
 	return nil

@@ -76,6 +76,32 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		extra := []string{"/requests/" + delivered + "/receipt", "/calendar/centers/" + d["center_id"].(string),
 			"/centers/" + d["center_id"].(string) + "/workload"}
 
+		// One record of each follow-up page (demo data), and the report forms a supervisor
+		// fills, which the administrator does not.
+		var follow []string
+		e.db.Read(context.Background(), func(tx *store.Tx) error {
+			for _, q := range []string{`SELECT '/problems/' || MIN(id) FROM problems WHERE equipment_id IS NOT NULL`,
+				`SELECT '/needs/' || MIN(id) FROM needs`, `SELECT '/equipment/' || MIN(id) FROM equipment`,
+				`SELECT '/centers/' || MIN(center_id) || '/equipment' FROM equipment`} {
+				var p string
+				if err := tx.Get(&p, q); err != nil {
+					t.Fatal(err)
+				}
+				follow = append(follow, p)
+			}
+			return nil
+		})
+		sup := e.browser()
+		e.uiLogin(sup, "sharqia")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(sup, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			for _, p := range []string{"/problems/new", "/needs/new"} {
+				if st, _ := e.page(sup, p); st != 200 {
+					t.Errorf("%s %s as a supervisor: %d", lang, p, st)
+				}
+			}
+		}
+
 		anon := e.browser()
 		e.page(anon, "/")
 		e.page(anon, "/login")
@@ -85,7 +111,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
@@ -93,8 +119,10 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
 				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
 				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
-				"/manual", "/manual/follow-up"}
+				"/manual", "/manual/follow-up",
+				"/problems", "/problems/summary", "/problems/teams", "/needs"}
 			paths = append(paths, extra...)
+			paths = append(paths, follow...)
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]
