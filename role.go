@@ -47,6 +47,15 @@ const (
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
 	PermRequestsRead   = "requests.read"   // read service requests and their history
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
+	// Payments (issue 5): reading payments, receipts, tills and collection reports;
+	// taking fees at the counter (cash, or starting an electronic payment for the
+	// citizen), closing one's own till and asking for refunds; voiding receipts and
+	// signing off tills (the center manager); the finance officer's work: payments held
+	// for review, refund approval, reconciliation with the gateway's statement.
+	PermPaymentsRead    = "payments.read"
+	PermPaymentsCollect = "payments.collect"
+	PermPaymentsVoid    = "payments.void"
+	PermFinanceManage   = "finance.manage"
 )
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
@@ -54,17 +63,19 @@ var staffRead = []string{PermProgramRead, PermCentersRead}
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead, PermPaymentsRead},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermPaymentsRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
-	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
+		PermRequestsRead, PermPaymentsRead},
+	RoleCenterManager: {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite,
+		PermPaymentsRead, PermPaymentsCollect, PermPaymentsVoid},
+	RoleClerk: {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite,
+		PermPaymentsRead, PermPaymentsCollect},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
-	RoleFinance:         staffRead,
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermPaymentsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermPaymentsRead},
+	RoleFinance:         {PermProgramRead, PermCentersRead, PermPaymentsRead, PermFinanceManage},
 	RoleTrainer:         staffRead,
 	RoleSupport:         staffRead,
 	RoleBacklogOperator: staffRead,
@@ -81,7 +92,7 @@ var roleLevels = map[string][]string{
 	RoleBackOffice:      {LevelUnit, LevelCenter},
 	RoleHead:            {LevelUnit, LevelGovernorate},
 	RoleInspector:       {LevelGovernorate, LevelNation},
-	RoleFinance:         {LevelGovernorate},
+	RoleFinance:         {LevelGovernorate, LevelNation}, // nation: the gateway's statement is national
 	RoleTrainer:         {LevelGovernorate, LevelNation},
 	RoleSupport:         {LevelNation},
 	RoleBacklogOperator: {LevelGovernorate, LevelUnit, LevelCenter},
