@@ -294,14 +294,14 @@ func (tx *Tx) Request(scope markaz.Scope, number string) (*RequestDetail, error)
 	return d, nil
 }
 
-// ActOnRequest applies one workflow action by p (input checked with
+// ActOnRequest applies one workflow action by p, or by the system when p is nil (input checked with
 // request.CheckAction). version, when not nil, must be the request's current version. The
 // UPDATE is conditional on the version and status read, so of concurrent actions exactly
 // one wins and the others get a conflict. Leaving a status that waits on the citizen adds
 // the paused working days (a day counts when the request was waiting at its end) and
 // recomputes the due date with DueDate over the duration plus all pauses.
 func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, version *int) (*RequestDetail, error) {
-	d, err := tx.Request(p.Scope(markaz.PermRequestsRead), number)
+	d, err := tx.Request(actorScope(p), number)
 	if err != nil {
 		return nil, err
 	}
