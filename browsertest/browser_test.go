@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"markaz/demo"
+	"markaz/gateway"
 	"markaz/store"
 	"markaz/store/storetest"
 	"markaz/web"
@@ -39,6 +40,7 @@ type session struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	db   *store.DB
 }
 
 // start serves a demo database and opens a headless browser on it.
@@ -51,7 +53,15 @@ func start(t *testing.T, d store.Dialect) *session {
 	if _, err := demo.Ensure(context.Background(), db, demoPassword); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{LoginRatePerMinute: 10000, DemoNotice: true})
+	if err := demo.AddPayments(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	gws, err := gateway.Open(context.Background(), db, gateway.Config{Simulated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{LoginRatePerMinute: 10000,
+		DemoNotice: true, Gateways: gws})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +81,8 @@ func start(t *testing.T, d store.Dialect) *session {
 	// the whole test by a timer instead.
 	timer := time.AfterFunc(browserTimeout, cancelC)
 	t.Cleanup(func() { timer.Stop() })
-	return &session{t: t, ctx: ctx, base: srv.URL}
+	gws.Sim.Base = srv.URL
+	return &session{t: t, ctx: ctx, base: srv.URL, db: db}
 }
 
 func (s *session) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -191,7 +202,7 @@ func TestLoginSwitchLanguageProgramme(t *testing.T) {
 func TestAccessibilityOfMainPages(t *testing.T) {
 	s := start(t, store.SQLite)
 	s.login("admin")
-	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new", "/tills", "/collections", "/verify"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)
