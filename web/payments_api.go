@@ -585,6 +585,16 @@ func collectionFilter(r *http.Request, p *markaz.Principal, today markaz.Date) (
 	return f, v.Err()
 }
 
+// collectionQuery is the caller (with payments.read) and the collections filter of a request.
+func (s *Server) collectionQuery(r *http.Request) (*markaz.Principal, store.CollectionFilter, error) {
+	p, err := need(r, markaz.PermPaymentsRead)
+	if err != nil {
+		return nil, store.CollectionFilter{}, err
+	}
+	f, err := collectionFilter(r, p, markaz.Today(s.db.Clock))
+	return p, f, err
+}
+
 // collectionsAnswer is the collection report as JSON.
 type collectionsAnswer struct {
 	From  markaz.Date           `json:"from"`
@@ -608,11 +618,7 @@ func answerRow(r store.CollectionRow) collectionRowAnswer {
 // → fees collected (booked) per center or governorate: cash and electronic counts and
 // sums, and the electronic share by amount in tenths of a percent.
 func (s *Server) apiCollections(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPaymentsRead)
-	if err != nil {
-		return err
-	}
-	f, err := collectionFilter(r, p, markaz.Today(s.db.Clock))
+	_, f, err := s.collectionQuery(r)
 	if err != nil {
 		return err
 	}

@@ -675,11 +675,7 @@ type collectionsPage struct {
 }
 
 func (s *Server) handleCollections(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermPaymentsRead)
-	if err != nil {
-		return err
-	}
-	f, err := collectionFilter(r, p, markaz.Today(s.db.Clock))
+	p, f, err := s.collectionQuery(r)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type printSet struct {
 // page function is registered).
 func (p *printSet) ExecuteTemplate(w io.Writer, name string, data any) error {
 	p.once.Do(func() {
-		p.t, p.err = template.New("print").Funcs(templateFuncs).ParseFS(assets, "templates/print/*.html", "templates/_receipt.html")
+		p.t, p.err = template.New("print").Funcs(templateFuncs).ParseFS(assets, "templates/print/*.html", "templates/_receipt.html", "templates/_qr.html")
 	})
 	if p.err != nil {
 		return p.err
