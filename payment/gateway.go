@@ -6,7 +6,7 @@ import (
 	"markaz"
 )
 
-// Gateway is a payment gateway: it starts a payment (a page to send the citizen to, or
+// Gateway is a payment gateway (the PaymentGateway): it starts a payment (a page to send the citizen to, or
 // a reference code to pay at an outlet), sends back a refund, and gives its statement of
 // a day's settled payments as CSV (see ParseStatement). When a payment settles it sends
 // the signed Callback to Markaz's callback URL. Implementations live in package gateway.

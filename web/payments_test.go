@@ -632,3 +632,37 @@ func TestNationalIDsStayOutOfLogs(t *testing.T) {
 		}
 	})
 }
+
+// Without a gateway configured only cash is taken, callbacks find nothing, and receipts
+// without a browser to print them are HTML only.
+func TestPaymentsWithoutAGateway(t *testing.T) {
+	eachEnv(t, func(t *testing.T, base *env) {
+		e := &payEnvT{env: base}
+		e.w = e.staff()
+		number, _ := e.awaiting("01001234567")
+		if st, b := e.pay(e.w.clerk, number, "gateway", ""); st != 409 || !strings.Contains(b["_raw"].(string), "cash") {
+			t.Errorf("a card payment without a gateway: %d %v", st, b["_raw"])
+		}
+		st, b := e.pay(e.w.clerk, number, "cash", "")
+		if st != 201 || b["receipt_number"] == nil {
+			t.Fatalf("cash: %d %v", st, b["_raw"])
+		}
+		receipt := b["receipt_number"].(string)
+		c := e.browser()
+		e.uiLogin(c, "pclerk")
+		if st, html := e.page(c, "/receipts/"+receipt); st != 200 || strings.Contains(html, `id="pdf-link"`) {
+			t.Errorf("receipt page without PDF: %d", st)
+		}
+		if st, _ := e.page(c, "/receipts/"+receipt+"/pdf"); st != 503 {
+			t.Errorf("PDF without a browser: %d", st)
+		}
+		cb := payment.Callback{EventID: "e", PaymentID: b["payment_id"].(string), AmountPiasters: 1, Status: "paid",
+			GatewayReference: "g", Timestamp: e.clock.Now()}
+		if st, _ := e.callback(cb.Encode(), paySecret); st != 404 {
+			t.Errorf("a callback with no gateway configured: %d", st)
+		}
+		if st, _ := e.page(c, "/simgw"); st != 404 {
+			t.Errorf("the simulated gateway's pages when it is off: %d", st)
+		}
+	})
+}
