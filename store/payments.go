@@ -554,6 +554,9 @@ func (tx *Tx) ResolveHeld(p *markaz.Principal, id, action, note string) (*paymen
 		if lr.Status != request.StatusAwaitingPayment {
 			return nil, markaz.Errorf(markaz.EConflict, "error.payment_book_not_awaiting")
 		}
+		if pm.RefundedPiasters > 0 { // part of the money already went back: it cannot count as paid
+			return nil, markaz.Errorf(markaz.EConflict, "error.payment_refunded_in_part")
+		}
 		if err := tx.book(actor, pm, lr, pm.ReceivedPiasters, "", nil); err != nil {
 			return nil, err
 		}

@@ -346,6 +346,28 @@ func TestAmountMismatchIsHeldForReview(t *testing.T) {
 		if _, err := resolve(w.fin, pm2.ID, "book"); markaz.ErrorCode(err) != markaz.EConflict {
 			t.Errorf("booking for a cancelled request: %v", err)
 		}
+		// Held money partly sent back cannot be booked afterwards.
+		n3, due3 := w.awaiting("01001234571")
+		pm3 := w.mustStart(w.clerk, n3, payment.MethodGateway)
+		if o, _ := w.callback(pm3.ID, "over3", payment.CallbackPaid, due3+300); o != payment.OutcomeHeld {
+			t.Fatalf("over-payment: %s", o)
+		}
+		var part *store.Refund
+		if err := db.Write(ctx, func(tx *store.Tx) (err error) {
+			part, err = tx.RequestRefund(w.clerk, pm3.ID, payment.RefundInput{AmountPiasters: 300, Method: "gateway", Reason: "excess"})
+			if err == nil {
+				_, err = tx.DecideRefund(w.fin, part.ID, true, "ok")
+			}
+			if err == nil {
+				err = tx.RefundSent(part.ID, "R-3")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := resolve(w.fin, pm3.ID, "book"); markaz.ErrorCode(err) != markaz.EConflict {
+			t.Errorf("booking held money partly refunded: %v", err)
+		}
 		if _, err := resolve(w.fin, pm2.ID, "refund"); err != nil {
 			t.Fatal(err)
 		}
