@@ -14,6 +14,7 @@ const (
 	EConflict     = "conflict"     // duplicate key or stale version (409)
 	ELocked       = "locked"       // account temporarily locked (429)
 	ERateLimited  = "rate_limited" // too many requests (429)
+	EUnavailable  = "unavailable"  // a service Markaz depends on did not answer (503)
 	EInternal     = "internal"     // a bug; never shown in detail (500)
 )
 

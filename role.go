@@ -66,26 +66,41 @@ const (
 	PermTrainingEnrol = "training.enrol" // enrol staff in sessions and withdraw them
 )
 
+// Payment permissions.
+const (
+	// Payments (issue 5): reading payments, receipts, tills and collection reports;
+	// taking fees at the counter (cash, or starting an electronic payment for the
+	// citizen), closing one's own till and asking for refunds; voiding receipts and
+	// signing off tills (the center manager); the finance officer's work: payments held
+	// for review, refund approval, reconciliation with the gateway's statement.
+	PermPaymentsRead    = "payments.read"
+	PermPaymentsCollect = "payments.collect"
+	PermPaymentsVoid    = "payments.void"
+	PermFinanceManage   = "finance.manage"
+)
+
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
 // rolePerms is the role × permission matrix: the core permissions and each area's own
 // block, joined (an area adds its block to this list).
-var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms)
+var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms)
 
 // corePerms: programme, registry, users, audit, policy and requests.
 var corePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead, PermPaymentsRead},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermPaymentsRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
-	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
+		PermRequestsRead, PermPaymentsRead},
+	RoleCenterManager: {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite,
+		PermPaymentsRead, PermPaymentsCollect, PermPaymentsVoid},
+	RoleClerk: {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite,
+		PermPaymentsRead, PermPaymentsCollect},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
-	RoleFinance:         staffRead,
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermPaymentsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermPaymentsRead},
+	RoleFinance:         {PermProgramRead, PermCentersRead, PermPaymentsRead, PermFinanceManage},
 	RoleTrainer:         staffRead,
 	RoleSupport:         {PermProgramRead, PermCentersRead},
 	RoleBacklogOperator: staffRead,
@@ -117,6 +132,18 @@ var followUpPerms = map[string][]string{
 	RoleSupport:       {PermProblemsWork},
 }
 
+// paymentPerms: fees at the counter, receipts, tills, refunds and reconciliation.
+var paymentPerms = map[string][]string{
+	RoleAdmin:         {PermPaymentsRead},
+	RoleMinistry:      {PermPaymentsRead},
+	RoleSupervisor:    {PermPaymentsRead},
+	RoleCenterManager: {PermPaymentsRead, PermPaymentsCollect, PermPaymentsVoid},
+	RoleClerk:         {PermPaymentsRead, PermPaymentsCollect},
+	RoleHead:          {PermPaymentsRead},
+	RoleInspector:     {PermPaymentsRead},
+	RoleFinance:       {PermPaymentsRead, PermFinanceManage},
+}
+
 // joinPerms merges per-area matrices into one: every role of the first (the core, which
 // names them all) with its permissions from every block, without repeats.
 func joinPerms(core map[string][]string, areas ...map[string][]string) map[string][]string {
@@ -145,7 +172,7 @@ var roleLevels = map[string][]string{
 	RoleBackOffice:      {LevelUnit, LevelCenter},
 	RoleHead:            {LevelUnit, LevelGovernorate},
 	RoleInspector:       {LevelGovernorate, LevelNation},
-	RoleFinance:         {LevelGovernorate},
+	RoleFinance:         {LevelGovernorate, LevelNation}, // nation: the gateway's statement is national
 	RoleTrainer:         {LevelGovernorate, LevelNation},
 	RoleSupport:         {LevelNation},
 	RoleBacklogOperator: {LevelGovernorate, LevelUnit, LevelCenter},

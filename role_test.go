@@ -295,3 +295,56 @@ func TestFollowUpPermissions(t *testing.T) {
 		t.Error("only the ministry approves needs")
 	}
 }
+
+func TestPaymentPermissions(t *testing.T) {
+	cases := []struct {
+		role                         string
+		read, collect, void, finance bool
+	}{
+		{RoleClerk, true, true, false, false},
+		{RoleCenterManager, true, true, true, false},
+		{RoleFinance, true, false, false, true},
+		{RoleBackOffice, false, false, false, false},
+		{RoleHead, true, false, false, false},
+		{RoleInspector, true, false, false, false},
+		{RoleSupervisor, true, false, false, false},
+		{RoleMinistry, true, false, false, false},
+		{RoleAdmin, true, false, false, false},
+		{RoleTrainer, false, false, false, false},
+		{RoleSupport, false, false, false, false},
+		{RoleBacklogOperator, false, false, false, false},
+		{RoleCitizen, false, false, false, false}, // a citizen pays their own requests by ownership, not by role
+	}
+	for _, c := range cases {
+		for perm, want := range map[string]bool{PermPaymentsRead: c.read, PermPaymentsCollect: c.collect,
+			PermPaymentsVoid: c.void, PermFinanceManage: c.finance} {
+			if got := RoleHas(c.role, perm); got != want {
+				t.Errorf("%s %s: %v, want %v", c.role, perm, got, want)
+			}
+		}
+	}
+	// Territory: a clerk collects at their own center only; a governorate's finance officer
+	// manages its centers, not Cairo's; a national one everything.
+	sharqia := Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}
+	cairo := Ref{Gov: "01", Unit: "01-001", Center: "01-001/c9"}
+	fin13 := principal("fin13", as(RoleFinance, LevelGovernorate, "13"))
+	finNation := principal("finN", as(RoleFinance, LevelNation, ""))
+	if !clerk.Allowed(PermPaymentsCollect, sharqia) || clerk.Allowed(PermPaymentsCollect, cairo) ||
+		clerk.Allowed(PermPaymentsVoid, sharqia) {
+		t.Error("clerk payments scope")
+	}
+	if !manager.Allowed(PermPaymentsVoid, sharqia) || manager.Allowed(PermPaymentsVoid, cairo) {
+		t.Error("manager void scope")
+	}
+	if !fin13.Allowed(PermFinanceManage, sharqia) || fin13.Allowed(PermFinanceManage, cairo) ||
+		fin13.Allowed(PermFinanceManage, Ref{}) || !finNation.Allowed(PermFinanceManage, Ref{}) {
+		t.Error("finance scope")
+	}
+	a := as(RoleFinance, LevelNation, "")
+	if err := a.ValidateShape(); err != nil {
+		t.Errorf("a national finance officer: %v", err)
+	}
+	if sharqiaSup.CanGrant(as(RoleFinance, LevelNation, "")) || !sharqiaSup.CanGrant(as(RoleFinance, LevelGovernorate, "13")) {
+		t.Error("a supervisor grants finance in its governorate only")
+	}
+}

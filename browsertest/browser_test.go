@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"markaz/demo"
+	"markaz/gateway"
 	"markaz/store"
 	"markaz/store/storetest"
 	"markaz/web"
@@ -52,7 +53,15 @@ func start(t *testing.T, d store.Dialect) *session {
 	if _, err := demo.Ensure(context.Background(), db, demoPassword); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{LoginRatePerMinute: 10000, DemoNotice: true})
+	if err := demo.AddPayments(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	gws, err := gateway.Open(context.Background(), db, gateway.Config{Simulated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{LoginRatePerMinute: 10000,
+		DemoNotice: true, Gateways: gws})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +81,7 @@ func start(t *testing.T, d store.Dialect) *session {
 	// the whole test by a timer instead.
 	timer := time.AfterFunc(browserTimeout, cancelC)
 	t.Cleanup(func() { timer.Stop() })
+	gws.Sim.Base = srv.URL
 	return &session{t: t, ctx: ctx, base: srv.URL, db: db}
 }
 
@@ -195,7 +205,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
 		"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
 		"/manual", "/manual/counter", "/manual/follow-up",
-		"/problems", "/problems/summary", "/problems/teams", "/needs"}
+		"/problems", "/problems/summary", "/problems/teams", "/needs", "/tills", "/collections", "/verify"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)

@@ -18,6 +18,7 @@ import (
 
 	"markaz"
 	"markaz/demo"
+	"markaz/pdf"
 	"markaz/store"
 	"markaz/web"
 )
@@ -120,6 +121,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	demoRequests := fs.Int("demo-requests", demo.DefaultRequests, "requests --demo adds when it creates the demo data")
 	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
 	notifyOpts := addNotifyFlags(fs, getenv) // jobs & notifications (cli/jobs.go)
+	payOpts := addPaymentFlags(fs, getenv)   // payments (cli/payments.go)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,14 +157,27 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 					return err
 				}
 			}
+			if err := demo.AddPayments(ctx, db); err != nil { // demo/payments.go
+				return err
+			}
 		} else {
 			fmt.Fprintln(stdout, "Demo data was already loaded into this database; the demo users keep the password printed when it was created.")
 		}
 	}
+	if *withDemo && *payOpts.gatewayURL == "" {
+		*payOpts.simulated = true // the demo's payments went through the simulated gateway
+	}
+	gws, err := payOpts.gateways(ctx, db)
+	if err != nil {
+		return err
+	}
+	receipts := pdf.New(*payOpts.chromium)
+	defer receipts.Close()
 	srv, err := web.NewServer(db, log, web.Config{
 		SecureCookies:      getenv("MARKAZ_SECURE_COOKIES") == "1",
 		LoginRatePerMinute: *loginRate,
 		DemoNotice:         *withDemo,
+		Gateways:           gws, PDF: receipts, PublicURL: *payOpts.public,
 	})
 	if err != nil {
 		return err
@@ -173,6 +188,12 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	if gws.Sim != nil {
+		gws.Sim.Base = *payOpts.public
+		if gws.Sim.Base == "" {
+			gws.Sim.Base = "http://" + ln.Addr().String()
+		}
+	}
 	srv.SetReady()
 	log.Info("markaz listening", "addr", ln.Addr().String(), "db", dialectOf(*dsn))
 	fmt.Fprintf(stdout, "Markaz is running at http://%s\n", ln.Addr().String())
@@ -181,7 +202,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	// --- jobs & notifications: the background worker stops with the server ---
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := startWorker(workerCtx, db, provider, log)
+	workerDone := startWorker(workerCtx, db, provider, gws, log)
 	defer func() { stopWorker(); <-workerDone }()
 	// --- end jobs & notifications ---
 	errc := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"markaz/gateway"
 	"markaz/notify"
 	"markaz/store"
 	"markaz/worker"
@@ -56,14 +57,18 @@ func (f notifyFlags) provider(log *slog.Logger) (notify.Provider, error) {
 	return r, nil
 }
 
-// startWorker runs the background worker, and the schedule enqueuing the day's deadlines
-// job (checked every 10 minutes), until ctx ends; the returned channel closes when the
-// worker has stopped.
-func startWorker(ctx context.Context, db *store.DB, p notify.Provider, log *slog.Logger) <-chan struct{} {
+// startWorker runs the background worker, the schedule enqueuing the day's deadlines job
+// and the nightly reconciliation of each payment gateway (both checked every 10 minutes),
+// until ctx ends; the returned channel closes when the worker has stopped.
+func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
 	handlers := map[string]worker.Handler{store.JobDeliver: worker.Outbox(db, p),
 		store.JobDeadlines: worker.Deadlines(db, log)}
+	for k, h := range worker.PaymentHandlers(db, gws, log) {
+		handlers[k] = h
+	}
 	go worker.ScheduleDeadlines(ctx, db, 10*time.Minute, log)
+	go worker.ScheduleReconcile(ctx, db, gws, 10*time.Minute, log)
 	go func() {
 		defer close(done)
 		worker.Run(ctx, db, handlers, worker.Options{Log: log})

@@ -103,6 +103,9 @@ const ActionDeemApprove = "deemed_approved"
 // A request waiting on the citizen has its clocks paused and cannot be deemed approved.
 var systemTransitions = map[string]map[string]string{
 	ActionDeemApprove: {StatusSubmitted: StatusDeemedApproved, StatusInReview: StatusDeemedApproved},
+	// Fees paid through a booked payment (package payment): the system takes the request
+	// back to work at the step where payment was asked for.
+	ActionComplete: {StatusAwaitingPayment: StatusInReview},
 }
 
 // Next returns the status action leads to from status, and false when the status table
@@ -164,9 +167,10 @@ type Plan struct {
 // Errors are *markaz.Error: EConflict for a transition the workflow does not allow from
 // here (or at this step), EForbidden for a role or territory that may not make it.
 //
-// A nil p is the system: it may take only the system's actions (ActionDeemApprove), by
-// their own status table, at any step; a deemed approval moves the request on to the
-// hand-over step (the first that lists deliver), as an approval would.
+// A nil p is the system: it may take only the system's actions (ActionDeemApprove, and
+// ActionComplete once the fees are paid), by their own status table, at any step; a
+// deemed approval moves the request on to the hand-over step (the first that lists
+// deliver), as an approval would.
 func Decide(steps []catalog.Step, from, stepKey, action string, p *markaz.Principal, ref markaz.Ref) (Plan, error) {
 	plan := Plan{From: from, FromStep: stepKey, ToStep: stepKey}
 	if p == nil {
@@ -202,7 +206,8 @@ func decideSystem(steps []catalog.Step, plan Plan, action string) (Plan, error) 
 	if !slices.ContainsFunc(steps, func(s catalog.Step) bool { return s.Key == plan.FromStep }) {
 		return plan, markaz.Errorf(markaz.EConflict, "error.request_step")
 	}
-	if i := slices.IndexFunc(steps, func(s catalog.Step) bool { return slices.Contains(s.Actions, ActionDeliver) }); i >= 0 {
+	i := slices.IndexFunc(steps, func(s catalog.Step) bool { return slices.Contains(s.Actions, ActionDeliver) })
+	if action == ActionDeemApprove && i >= 0 {
 		plan.ToStep = steps[i].Key
 	}
 	plan.To = to

@@ -263,3 +263,6 @@ func (w *where) scope(s markaz.Scope, govCol, unitCol, centerCol string) {
 	}
 	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
 }
+
+// placeholders returns n comma-separated "?" for an IN (…) list.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

@@ -135,8 +135,6 @@ func (tx *Tx) loadAudiences(cs []TrainingCourseRow) error {
 	return nil
 }
 
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
 // inRoleOrder sorts roles as training.Roles lists them.
 func inRoleOrder(roles []string) []string {
 	out := []string{}

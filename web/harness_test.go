@@ -117,6 +117,12 @@ func (e *env) call(method, path, token string, body any) (int, map[string]any) {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Accept-Language", "en")
+	return e.send(req)
+}
+
+// send sends a request and decodes the JSON answer as call does.
+func (e *env) send(req *http.Request) (int, map[string]any) {
+	e.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"markaz"
+	"markaz/store"
 )
 
 const maxJSONBody = 1 << 20
@@ -80,4 +81,15 @@ func jsonAction[B, R any](w http.ResponseWriter, r *http.Request, perm string, s
 		return err
 	}
 	return writeJSON(w, status, out)
+}
+
+// writeTx runs fn in a write transaction and returns its value.
+func writeTx[T any](s *Server, r *http.Request, fn func(tx *store.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
 }

@@ -87,7 +87,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.metrics.requests.WithLabelValues(route, fmt.Sprint(rec.status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
 			if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
-				ri.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				ri.log.Info("http", "method", r.Method, "path", logPath(r.URL.Path), "status", rec.status,
 					"ms", d.Milliseconds(), "user", username(ri.p))
 			}
 		}()

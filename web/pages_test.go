@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"markaz"
 	"markaz/demo"
+	"markaz/gateway"
 	"markaz/store"
 	"markaz/store/storetest"
 )
@@ -26,7 +28,14 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		if _, err := demo.Ensure(context.Background(), db, testPassword); err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{LoginRatePerMinute: 100000})
+		if err := demo.AddPayments(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		gws, err := gateway.Open(context.Background(), db, gateway.Config{Simulated: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{LoginRatePerMinute: 100000, Gateways: gws})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,6 +111,18 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			}
 		}
 
+		// A card payment started, for the simulated gateway's checkout page.
+		var awaiting string
+		db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.Get(&awaiting, `SELECT r.tracking_number FROM requests r WHERE r.status = 'awaiting_payment' AND NOT EXISTS
+				(SELECT 1 FROM payments p WHERE p.request_id = r.id) ORDER BY r.tracking_number LIMIT 1`)
+		})
+		st, b = e.call("POST", "/api/v1/requests/"+awaiting+"/payments", e.token("clerk"), map[string]any{"method": "gateway"})
+		if st != 201 {
+			t.Fatalf("start a card payment: %d %v", st, b["_raw"])
+		}
+		checkout := strings.TrimPrefix(b["redirect_url"].(string), srv.URL)
+
 		anon := e.browser()
 		e.page(anon, "/")
 		e.page(anon, "/login")
@@ -111,23 +132,14 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
-		for _, lang := range []string{"ar", "en"} {
-			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
-			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
-				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
-				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
-				"/manual", "/manual/follow-up",
-				"/problems", "/problems/summary", "/problems/teams", "/needs"}
-			paths = append(paths, extra...)
-			paths = append(paths, follow...)
+		walk := func(c *http.Client, lang string, paths []string) {
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]
 				paths = paths[1:]
-				if visited[p] || len(visited) > 80 {
+				if visited[p] || len(visited) > 150 {
 					continue
 				}
 				visited[p] = true
@@ -147,6 +159,22 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 					}
 				}
 			}
+		}
+		for _, lang := range []string{"ar", "en"} {
+			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			walk(c, lang, append(append([]string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
+				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
+				"/manual", "/manual/follow-up", "/problems", "/problems/summary", "/problems/teams", "/needs",
+				"/tills", "/collections", "/verify", "/simgw", "/payments", checkout}, extra...), follow...))
+		}
+		// The finance officer's desk (the administrator holds no finance.manage).
+		fin := e.browser()
+		e.uiLogin(fin, "finance")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(fin, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			walk(fin, lang, []string{"/finance"})
 		}
 		var missing []string
 		for _, name := range s.PageNames() {

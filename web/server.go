@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"markaz/gateway"
+	"markaz/pdf"
 	"markaz/store"
 )
 
@@ -27,6 +29,12 @@ type Config struct {
 	LoginRatePerMinute int
 	// DemoNotice is shown in the footer when the server runs demo data.
 	DemoNotice bool
+	// Payments: the payment gateways (nil: cash only), the PDF printer of receipts (nil:
+	// receipts in HTML only) and the public base URL of this server for the gateways'
+	// return and callback URLs ("": taken from each request).
+	Gateways  *gateway.Set
+	PDF       *pdf.Renderer
+	PublicURL string
 }
 
 // Server is the HTTP side of Markaz.

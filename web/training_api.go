@@ -92,17 +92,6 @@ func trainingReader(r *http.Request) (*markaz.Principal, error) {
 	return need(r, markaz.PermTrainingRead)
 }
 
-// writeTx runs fn in a write transaction and returns its value.
-func writeTx[T any](s *Server, r *http.Request, fn func(tx *store.Tx) (T, error)) (T, error) {
-	var out T
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
-}
-
 func (s *Server) createCourse(r *http.Request, p *markaz.Principal, b courseBody, v *markaz.Validator) (*store.TrainingCourseRow, error) {
 	c := b.course()
 	c.GovCode = nationalAsEmpty(b.Governorate)
