@@ -93,7 +93,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
-		ri.log.Error("internal error", "err", err, "path", r.URL.Path)
+		ri.log.Error("internal error", "err", err, "path", logPath(r.URL.Path))
 	}
 	if e.Code == markaz.ELocked || e.Code == markaz.ERateLimited {
 		w.Header().Set("Retry-After", "60")
