@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -106,20 +105,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			return
 		}
 		protected.ServeHTTP(rec, r)
-	})
-}
-
-// nidRun matches 14 or more digits in any script: a national ID (as in
-// /api/v1/applicants/{national_id}).
-var nidRun = regexp.MustCompile(`\p{Nd}{14,}`)
-
-// logPath is a request path as the log shows it: long digit runs (national IDs) keep
-// their last four digits only, so no full national ID reaches a log line. Bodies and
-// query strings are never logged.
-func logPath(p string) string {
-	return nidRun.ReplaceAllStringFunc(p, func(s string) string {
-		r := []rune(s)
-		return strings.Repeat("*", len(r)-4) + string(r[len(r)-4:])
 	})
 }
 
