@@ -137,9 +137,13 @@ func VerifyCurrent(ctx context.Context, db *store.DB, u *markaz.User, password s
 }
 
 // Login checks a username and password and, on success, opens a session of the given kind
-// ("web" or "api"), returning its token and the user.
+// ("web" or "api"), returning its token and the user. A mobile number in any form (+20…,
+// spaces, Arabic-Indic digits) is read as the 01… username citizens' accounts carry.
 func Login(ctx context.Context, db *store.DB, username, password, kind string) (string, *markaz.User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
+	if markaz.ValidMobile(username) {
+		username = markaz.NormaliseMobile(username) // citizens log in with their mobile number, typed any way
+	}
 	var u *markaz.User
 	err := db.Read(ctx, func(tx *store.Tx) error {
 		var err error

@@ -16,6 +16,7 @@ type FileInfo struct {
 	OwnerKind   string    `json:"-" db:"owner_kind"`
 	OwnerID     string    `json:"-" db:"owner_id"`
 	Name        string    `json:"name" db:"name"`
+	Document    string    `json:"document,omitempty" db:"document"` // the required document it stands for, if any
 	ContentType string    `json:"content_type" db:"content_type"`
 	Size        int64     `json:"size_bytes" db:"size_bytes"`
 	SHA256      string    `json:"sha256" db:"sha256"`
@@ -23,15 +24,22 @@ type FileInfo struct {
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
 }
 
-const fileCols = `id, owner_kind, owner_id, name, content_type, size_bytes, sha256, created_by, created_at`
+const fileCols = `id, owner_kind, owner_id, name, document, content_type, size_bytes, sha256, created_by, created_at`
 
 // AddFile stores f (checked by attachment.Check) as an attachment of the owner record,
 // in the caller's transaction (so it commits or rolls back with the record).
 func (tx *Tx) AddFile(a Actor, ownerKind, ownerID string, f *attachment.File) (*FileInfo, error) {
-	fi := &FileInfo{ID: markaz.NewID(), OwnerKind: ownerKind, OwnerID: ownerID, Name: f.Name,
+	return tx.AddDocumentFile(a, ownerKind, ownerID, "", f)
+}
+
+// AddDocumentFile is AddFile for a file that stands for a named document (a request's
+// required document, say).
+func (tx *Tx) AddDocumentFile(a Actor, ownerKind, ownerID, document string, f *attachment.File) (*FileInfo, error) {
+	fi := &FileInfo{ID: markaz.NewID(), OwnerKind: ownerKind, OwnerID: ownerID, Name: f.Name, Document: document,
 		ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedBy: a.Username, CreatedAt: tx.Now}
-	_, err := tx.Exec(`INSERT INTO files (`+fileCols+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		fi.ID, fi.OwnerKind, fi.OwnerID, fi.Name, fi.ContentType, fi.Size, fi.SHA256, fi.CreatedBy, fi.CreatedAt, f.Data)
+	_, err := tx.Exec(`INSERT INTO files (`+fileCols+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		fi.ID, fi.OwnerKind, fi.OwnerID, fi.Name, fi.Document, fi.ContentType, fi.Size, fi.SHA256, fi.CreatedBy,
+		fi.CreatedAt, f.Data)
 	return fi, err
 }
 

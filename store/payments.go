@@ -38,21 +38,6 @@ func actorScope(p *markaz.Principal) markaz.Scope {
 	return p.Scope(markaz.PermRequestsRead)
 }
 
-// CitizenOwns reports whether p is a citizen who owns request r (request.OwnedBy: the
-// mobile number of p's account is the request's). This is the one ownership rule of
-// citizens' requests.
-func (tx *Tx) CitizenOwns(p *markaz.Principal, r *request.Request) (bool, error) {
-	if p == nil || !p.HasRole(markaz.RoleCitizen) {
-		return false, nil
-	}
-	var mobile string
-	err := tx.Get(&mobile, `SELECT mobile FROM users WHERE id = ? AND disabled_at IS NULL`, p.UserID)
-	if markaz.ErrorCode(err) == markaz.ENotFound {
-		return false, nil
-	}
-	return err == nil && request.OwnedBy(r, mobile), err
-}
-
 // SetCitizenMobile sets the mobile number of a citizen account (the link to the requests
 // it owns, see CitizenOwns), audited. The citizen accounts' own sign-up verifies the
 // number by a one-time code; the demo data uses this to link its demo citizen.
@@ -76,19 +61,15 @@ func (tx *Tx) SetCitizenMobile(actor Actor, userID, mobile string) error {
 // payment, newest first (at most 50): the citizen's list of fees to pay.
 func (tx *Tx) OwnedAwaitingPayment(p *markaz.Principal) ([]request.Request, error) {
 	out := []request.Request{}
-	if p == nil || !p.HasRole(markaz.RoleCitizen) {
+	a, err := tx.CitizenAccount(p)
+	if markaz.ErrorCode(err) == markaz.EForbidden {
 		return out, nil
 	}
-	var mobile string
-	if err := tx.Get(&mobile, `SELECT mobile FROM users WHERE id = ?`, p.UserID); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	mobile = markaz.NormaliseMobile(mobile)
-	if !markaz.ValidMobile(mobile) {
-		return out, nil
-	}
-	err := tx.Select(&out, `SELECT `+requestCols+requestFrom+` WHERE r.mobile = ? AND r.status = ?
-		ORDER BY r.submitted_at DESC, r.id DESC LIMIT 50`, mobile, request.StatusAwaitingPayment)
+	err = tx.Select(&out, `SELECT `+requestCols+requestFrom+` WHERE r.national_id = ? AND r.mobile = ? AND r.status = ?
+		ORDER BY r.submitted_at DESC, r.id DESC LIMIT 50`, a.NationalID, a.Mobile, request.StatusAwaitingPayment)
 	return out, err
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"markaz"
 	"markaz/catalog"
+	"markaz/citizen"
 	"markaz/nationalid"
 	"markaz/request"
 	"markaz/tracking"
@@ -46,7 +47,9 @@ type Registered struct {
 
 // RegisterRequest registers reg (already validated with Registration.Validate) for
 // principal p at its center: the one center where it holds a role with requests.write at
-// center level, or reg.CenterID among several. With a non-empty idemKey, a second call by
+// center level, or reg.CenterID among several. A citizen (citizen.Is) applies online at
+// the operating center reg.CenterID names, in their own name, for a service offered
+// online (checkCitizenRegistration); the request then follows the same workflow. With a non-empty idemKey, a second call by
 // the same user with the same key and the same registration (reg.Fingerprint) returns
 // the first request (Replay) and writes nothing; with another registration it is a
 // problem of field Idempotency-Key (idempotency_key_reused) and writes nothing either.
@@ -85,6 +88,11 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 	svc, dur, err := tx.serviceForRequest(reg.ServiceCode)
 	if err != nil {
 		return nil, err
+	}
+	if citizen.Is(p) {
+		if err := tx.checkCitizenRegistration(p, reg, svc); err != nil {
+			return nil, err
+		}
 	}
 	today := tx.Today()
 	due, err := tx.DueDate("", center.ID, today, dur.WorkingDays)
@@ -146,8 +154,12 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 	return &Registered{Detail: d}, err
 }
 
-// registeringCenter picks the center a principal registers at.
+// registeringCenter picks the center a principal registers at: for a citizen, the
+// operating center they chose.
 func (tx *Tx) registeringCenter(p *markaz.Principal, want string) (*markaz.Center, error) {
+	if citizen.Is(p) {
+		return tx.OperatingCenter(want)
+	}
 	var ids []string
 	for _, a := range p.Assignments {
 		if a.Level == markaz.LevelCenter && markaz.RoleHas(a.Role, markaz.PermRequestsWrite) && !slices.Contains(ids, a.CenterID) {
@@ -341,12 +353,14 @@ func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, ver
 }
 
 // Act applies one workflow action by p, or by the system when p is nil (input checked with request.CheckAction): the
-// transition request.Decide allows, applied by changeRequest (one conditional UPDATE, so
-// of concurrent actions exactly one wins and the others get a conflict). A Verify that
-// is not the applicant's last four national-ID digits is a problem of field verify and
+// transition request.Decide allows — or, for the citizen who owns the request,
+// request.DecideOwner (a citizen's "complete" must bring a file uploaded since the
+// return, or a note) — applied by changeRequest (one conditional UPDATE, so of
+// concurrent actions exactly one wins and the others get a conflict). A Verify that is
+// not the applicant's last four national-ID digits is a problem of field verify and
 // changes nothing.
 func (tx *Tx) Act(p *markaz.Principal, number string, a Action) (*RequestDetail, error) {
-	d, err := tx.scopedRequest(actorScope(p), number)
+	d, err := tx.readableRequest(p, number)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +371,15 @@ func (tx *Tx) Act(p *markaz.Principal, number string, a Action) (*RequestDetail,
 	if err != nil {
 		return nil, err
 	}
-	plan, err := request.Decide(svc.Steps, d.Status, d.StepKey, a.Name, p, d.Ref())
+	var plan request.Plan
+	if citizen.Is(p) {
+		plan, err = request.DecideOwner(svc.Steps, d.Status, d.StepKey, a.Name)
+		if err == nil && a.Name == request.ActionComplete {
+			err = tx.checkOwnerCompletion(d, a.Note)
+		}
+	} else {
+		plan, err = request.Decide(svc.Steps, d.Status, d.StepKey, a.Name, p, d.Ref())
+	}
 	if err != nil {
 		return nil, err
 	}

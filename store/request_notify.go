@@ -5,12 +5,14 @@ import (
 	"markaz/request"
 )
 
-// notifyTemplate names the citizen's message for a request entering status to by action,
-// or "" when that change is not one the citizen is told about.
-func notifyTemplate(action, to string) string {
+// notifyTemplate names the citizen's message for a request of channel entering status
+// to by action, or "" when that change is not one the citizen is told about.
+func notifyTemplate(action, to, channel string) string {
 	switch {
 	case action == request.ActionRegister:
 		return "notify.request.submitted"
+	case to == request.StatusReturned && channel == request.ChannelOnline:
+		return "notify.request.returned_online" // the citizen uploads what is missing
 	case to == request.StatusReturned:
 		return "notify.request.returned"
 	case request.Decided(to):
@@ -24,7 +26,7 @@ func notifyTemplate(action, to string) string {
 // notifyCitizen queues the SMS for a request change in the same transaction as the
 // change, so the message exists exactly when the change committed.
 func (tx *Tx) notifyCitizen(r *request.Request, action, note string) error {
-	tmpl := notifyTemplate(action, r.Status)
+	tmpl := notifyTemplate(action, r.Status, r.Channel)
 	if tmpl == "" || r.Mobile == "" {
 		return nil
 	}

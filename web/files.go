@@ -30,21 +30,34 @@ var fileOwners = map[string]fileAccess{}
 // maxUploadFiles bounds the files one form or API call may carry.
 const maxUploadFiles = 5
 
-// readUploads parses a multipart request (at most maxUploadFiles files of at most
-// attachment.MaxBytes each in field, plus small text fields) and checks every file. A form
-// without files in field gives none and no error.
+// readUploads parses a multipart request (parseUploads) and checks the files in field
+// (uploadsIn). A form without files in field gives none and no error.
 func readUploads(w http.ResponseWriter, r *http.Request, field string) ([]*attachment.File, error) {
+	if err := parseUploads(w, r); err != nil {
+		return nil, err
+	}
+	return uploadsIn(r, field)
+}
+
+// parseUploads parses a multipart request whose body holds at most maxUploadFiles files'
+// worth of bytes (attachment.MaxBytes each) plus 1 MiB of text fields.
+func parseUploads(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadFiles*attachment.MaxBytes+1<<20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &markaz.Error{Code: markaz.EInvalid, Key: "error.body_too_large"}
+			return &markaz.Error{Code: markaz.EInvalid, Key: "error.body_too_large"}
 		}
 		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, &markaz.Error{Code: markaz.EInvalid, Key: "error.not_multipart"}
+			return &markaz.Error{Code: markaz.EInvalid, Key: "error.not_multipart"}
 		}
-		return nil, &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_form"}
+		return &markaz.Error{Code: markaz.EInvalid, Key: "error.bad_form"}
 	}
+	return nil
+}
+
+// uploadsIn checks the files of field in a parsed multipart form (at most maxUploadFiles).
+func uploadsIn(r *http.Request, field string) ([]*attachment.File, error) {
 	var heads []*multipart.FileHeader
 	if r.MultipartForm != nil {
 		heads = r.MultipartForm.File[field]

@@ -133,9 +133,14 @@ func cleanQuery(raw string) bool {
 	return true
 }
 
+// username names the principal in a log line; a citizen's username is their mobile
+// number, which keeps only its last four digits there (as the SMS log does).
 func username(p *markaz.Principal) string {
 	if p == nil {
 		return ""
+	}
+	if markaz.ValidMobile(p.Username) {
+		return strings.Repeat("*", len(p.Username)-4) + p.Username[len(p.Username)-4:]
 	}
 	return p.Username
 }

@@ -126,9 +126,34 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		anon := e.browser()
 		e.page(anon, "/")
 		e.page(anon, "/login")
+		e.page(anon, "/signup")
+		e.page(anon, "/signup/verify?m=01012345678")
 		e.form(anon, "/lang", url.Values{"lang": {"en"}, "next": {"/"}})
 		e.page(anon, "/")
 		e.page(anon, "/login")
+		e.page(anon, "/signup")
+		e.page(anon, "/signup/verify?m=01012345678")
+
+		// The citizen's pages, as the demo citizen (whose online requests are one returned
+		// for completion and one awaiting payment).
+		var mine []string
+		if err := db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.Select(&mine, `SELECT r.tracking_number FROM requests r JOIN users u ON u.national_id = r.national_id
+				AND u.mobile = r.mobile WHERE u.username = 'citizen' ORDER BY r.tracking_number`)
+		}); err != nil || len(mine) != 2 {
+			t.Fatalf("the demo citizen's requests: %v %v", mine, err)
+		}
+		cit := e.browser()
+		e.uiLogin(cit, "citizen")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(cit, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			for _, p := range []string{"/", "/me/requests", "/me/requests/" + mine[0], "/me/requests/" + mine[1], "/apply",
+				"/apply/SITE-VALID", "/apply/SITE-VALID?governorate=13", "/apply/SITE-VALID?governorate=13&center_id=" + d["center_id"].(string)} {
+				if st, html := e.page(cit, p); st != 200 || strings.Contains(html, "template error") || !strings.Contains(html, `lang="`+lang+`"`) {
+					t.Errorf("citizen %s %s: %d", lang, p, st)
+				}
+			}
+		}
 
 		c := e.browser()
 		e.uiLogin(c, "admin")

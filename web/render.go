@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"markaz"
+	"markaz/citizen"
 	"markaz/i18n"
 )
 
@@ -218,6 +219,10 @@ var templateFuncs = template.FuncMap{
 		}
 		return ""
 	},
+	// citizen reports whether the reader acts as a citizen (their own requests, not staff
+	// pages); list makes a list of strings to range over.
+	"citizen": func(v View) bool { return citizen.Is(v.P) },
+	"list":    func(xs ...string) []string { return xs },
 	"pct": func(v View, part, whole int) string {
 		if whole == 0 {
 			return i18n.Digits("0%", v.Digits)

@@ -28,7 +28,7 @@ func (s *Server) apiRegisterRequest(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(w, r, &reg); err != nil {
 		return err
 	}
-	out, err := s.registerRequest(r, p, &reg, "Idempotency-Key", r.Header.Get("Idempotency-Key"))
+	out, err := s.registerRequest(r, p, &reg, "Idempotency-Key", r.Header.Get("Idempotency-Key"), nil)
 	if err != nil {
 		return err
 	}

@@ -72,9 +72,10 @@ func (s *Server) registerCenters(r *http.Request, p *markaz.Principal) ([]center
 	return out, err
 }
 
-// serviceGroups groups the whole catalog by category, names in the user's language.
-func (s *Server) serviceGroups(r *http.Request) ([]serviceGroup, []catalog.Service, error) {
-	list, _, err := s.db.Services(r.Context(), store.ServiceFilter{})
+// serviceGroups groups the catalog (the services f selects) by category, names in the
+// user's language.
+func (s *Server) serviceGroups(r *http.Request, f store.ServiceFilter) ([]serviceGroup, []catalog.Service, error) {
+	list, _, err := s.db.Services(r.Context(), f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +120,7 @@ func (s *Server) renderRequestNew(w http.ResponseWriter, r *http.Request, p *mar
 		return nil
 	}
 	data.Centers = centers
-	groups, list, err := s.serviceGroups(r)
+	groups, list, err := s.serviceGroups(r, store.ServiceFilter{})
 	if err != nil {
 		return err
 	}
@@ -203,9 +204,11 @@ func registration(f url.Values) request.Registration {
 }
 
 // registerRequest validates and registers reg for p under the idempotency key key (sent
-// as keyField: the API's header or the form's hidden field), for the API and the form
-// alike.
-func (s *Server) registerRequest(r *http.Request, p *markaz.Principal, reg *request.Registration, keyField, key string) (*store.Registered, error) {
+// as keyField: the API's header or the form's hidden field), for the API and the forms
+// alike (the counter's and the citizen's). then, when not nil, runs in the same
+// transaction after the registration (a citizen's files go in with their request).
+func (s *Server) registerRequest(r *http.Request, p *markaz.Principal, reg *request.Registration, keyField, key string,
+	then func(*store.Tx, *store.Registered) error) (*store.Registered, error) {
 	key = strings.TrimSpace(key)
 	var v markaz.Validator
 	if v.Text(keyField, key, maxIdempotencyKey, false); v.Err() != nil {
@@ -217,8 +220,10 @@ func (s *Server) registerRequest(r *http.Request, p *markaz.Principal, reg *requ
 		if err != nil {
 			return err
 		}
-		out, err = tx.RegisterRequest(p, reg, key, warnings)
-		return err
+		if out, err = tx.RegisterRequest(p, reg, key, warnings); err != nil || then == nil {
+			return err
+		}
+		return then(tx, out)
 	})
 	return out, err
 }
@@ -232,7 +237,7 @@ func (s *Server) handleRequestCreate(w http.ResponseWriter, r *http.Request) err
 		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
 	}
 	reg := registration(r.PostForm)
-	out, err := s.registerRequest(r, p, &reg, "idem_key", r.PostForm.Get("idem_key"))
+	out, err := s.registerRequest(r, p, &reg, "idem_key", r.PostForm.Get("idem_key"), nil)
 	if err != nil {
 		fm := fieldMessages(info(r).lang, err)
 		if fm == nil {
@@ -270,6 +275,7 @@ type requestView struct {
 	QR        *qrView
 	TrackURL  string
 	Applicant string
+	Files     []store.FileInfo // documents uploaded (by the citizen online, or staff)
 }
 
 // loadRequestView reads the request in the path with its service and center.
@@ -285,6 +291,9 @@ func (s *Server) loadRequestView(r *http.Request, p *markaz.Principal) (*request
 			return err
 		}
 		today = tx.Today()
+		if v.Files, err = tx.Files(store.FileOwnerRequest, v.D.ID); err != nil {
+			return err
+		}
 		v.Center, err = tx.GetCenter(v.D.CenterID)
 		return err
 	})
@@ -496,7 +505,7 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	groups, list, err := s.serviceGroups(r)
+	groups, list, err := s.serviceGroups(r, store.ServiceFilter{})
 	if err != nil {
 		return err
 	}

@@ -250,6 +250,34 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /simgw/callbacks/{id}/deliver", s.ui(s.handleSimDeliver))
 	mux.HandleFunc("GET /simgw/statements/{date}", s.ui(s.handleSimStatement))
 
+	// Citizens: their accounts (sign-up, one-time code), online applications and their
+	// own requests; the services and centers open to online applications (public).
+	// -- citizens routes --
+	mux.HandleFunc("GET /signup", s.ui(s.handleSignupForm))
+	mux.HandleFunc("POST /signup", s.ui(s.handleSignup))
+	mux.HandleFunc("GET /signup/verify", s.ui(s.handleVerifyForm))
+	mux.HandleFunc("POST /signup/verify", s.ui(s.handleSignupVerify))
+	mux.HandleFunc("POST /signup/resend", s.ui(s.handleResend))
+	mux.HandleFunc("GET /apply", s.ui(s.handleApplyForm))
+	mux.HandleFunc("GET /apply/{code}", s.ui(s.handleApplyForm))
+	mux.HandleFunc("POST /apply/{code}", s.ui(s.handleApply))
+	mux.HandleFunc("GET /me/requests", s.ui(s.handleMyRequests))
+	mux.HandleFunc("GET /me/requests/{tracking_number}", s.ui(s.handleMyRequest))
+	mux.HandleFunc("POST /me/requests/{tracking_number}/files", s.ui(s.handleMyRequestFiles))
+	mux.HandleFunc("POST /me/requests/{tracking_number}/complete", s.ui(s.handleMyRequestComplete))
+	mux.HandleFunc("POST /api/v1/citizens", s.api(s.apiSignup))
+	mux.HandleFunc("POST /api/v1/citizens/verify", s.api(s.apiVerify))
+	mux.HandleFunc("POST /api/v1/citizens/resend", s.api(s.apiResend))
+	mux.HandleFunc("GET /api/v1/online/services", s.api(s.apiOnlineServices))
+	mux.HandleFunc("GET /api/v1/online/services/{code}", s.api(s.apiOnlineService))
+	mux.HandleFunc("GET /api/v1/online/centers", s.api(s.apiOnlineCenters))
+	mux.HandleFunc("GET /api/v1/me/requests", s.api(s.apiMyRequests))
+	mux.HandleFunc("POST /api/v1/me/requests", s.api(s.apiApply))
+	mux.HandleFunc("GET /api/v1/me/requests/{tracking_number}", s.api(s.apiMyRequest))
+	mux.HandleFunc("POST /api/v1/me/requests/{tracking_number}/complete", s.api(s.apiMyRequestComplete))
+	mux.HandleFunc("GET /api/v1/requests/{tracking_number}/files", s.api(s.apiRequestFiles))
+	mux.HandleFunc("POST /api/v1/requests/{tracking_number}/files", s.api(s.apiAddRequestFiles))
+
 	// Citizen tracking (public).
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
