@@ -23,7 +23,7 @@ import (
 // digit), with a matching check digit.
 const (
 	demoCitizenNationalID = "29503151300228"
-	demoCitizenMobile     = "01550000001" // as the demo payments have it
+	demoCitizenMobile     = CitizenMobile
 )
 
 // demoCitizenRequests are the citizen's online requests: the service, and the staff

@@ -141,8 +141,12 @@ func (d *payDemo) step(min int) {
 // awaiting registers a request for a citizen and takes it to awaiting payment.
 func (d *payDemo) awaiting(name, mobile string) (string, error) {
 	d.n++
+	nid := demoNID(d.n)
+	if mobile == CitizenMobile { // the demo citizen's own request
+		nid = demoCitizenNationalID
+	}
 	reg := &request.Registration{ServiceCode: d.services[d.n%len(d.services)], Channel: request.ChannelCounter,
-		Applicant: request.Applicant{NationalID: demoNID(d.n), Name: name, Mobile: mobile}, Documents: []string{"صورة بطاقة الرقم القومي"}}
+		Applicant: request.Applicant{NationalID: nid, Name: name, Mobile: mobile}, Documents: []string{"صورة بطاقة الرقم القومي"}}
 	ws, err := reg.Validate(d.tx.Today())
 	if err != nil {
 		return "", err
