@@ -47,6 +47,12 @@ const (
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
 	PermRequestsRead   = "requests.read"   // read service requests and their history
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
+	// Inspection and follow-up: reading committees, plans, visits, findings and corrective
+	// actions; recording visits and findings and following actions up (committee members);
+	// managing committees, visit plans and checklist templates.
+	PermInspectionsRead   = "inspections.read"
+	PermInspectionsWrite  = "inspections.write"
+	PermInspectionsManage = "inspections.manage"
 )
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
@@ -54,16 +60,17 @@ var staffRead = []string{PermProgramRead, PermCentersRead}
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead,
+		PermInspectionsRead, PermInspectionsManage},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermInspectionsRead, PermInspectionsManage},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
-	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
+		PermRequestsRead, PermInspectionsRead, PermInspectionsManage},
+	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite, PermInspectionsRead},
 	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermInspectionsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermInspectionsRead, PermInspectionsWrite},
 	RoleFinance:         staffRead,
 	RoleTrainer:         staffRead,
 	RoleSupport:         staffRead,
