@@ -146,6 +146,31 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /requests/{tracking_number}/slip", s.ui(s.handleRequestSlip))
 	mux.HandleFunc("POST /requests/{tracking_number}/actions", s.ui(s.handleRequestAct))
 
+	// Inspection and follow-up committees: committees, visit plans, checklists, visits,
+	// findings and corrective actions (API and UI).
+	// -- inspections routes --
+	mux.HandleFunc("GET /api/v1/inspections/committees", s.api(s.apiCommittees))
+	mux.HandleFunc("POST /api/v1/inspections/committees", s.api(s.apiCreateCommittee))
+	mux.HandleFunc("GET /api/v1/inspections/committees/{id}", s.api(s.apiCommittee))
+	mux.HandleFunc("PUT /api/v1/inspections/committees/{id}", s.api(s.apiUpdateCommittee))
+	mux.HandleFunc("GET /api/v1/inspections/plans", s.api(s.apiPlans))
+	mux.HandleFunc("POST /api/v1/inspections/plans", s.api(s.apiCreatePlan))
+	mux.HandleFunc("GET /api/v1/inspections/plans/{id}", s.api(s.apiPlan))
+	mux.HandleFunc("POST /api/v1/inspections/plans/{id}/postpone", s.api(s.apiPostponePlan))
+	mux.HandleFunc("POST /api/v1/inspections/plans/{id}/cancel", s.api(s.apiCancelPlan))
+	mux.HandleFunc("GET /api/v1/inspections/checklists", s.api(s.apiChecklists))
+	mux.HandleFunc("POST /api/v1/inspections/checklists", s.api(s.apiCreateChecklist))
+	mux.HandleFunc("GET /api/v1/inspections/checklists/{id}", s.api(s.apiChecklist))
+	mux.HandleFunc("GET /api/v1/inspections/checklists/{id}/versions/{n}", s.api(s.apiChecklistVersion))
+	mux.HandleFunc("POST /api/v1/inspections/checklists/{id}/versions", s.api(s.apiAmendChecklist))
+	mux.HandleFunc("GET /api/v1/inspections/visits", s.api(s.apiVisits))
+	mux.HandleFunc("POST /api/v1/inspections/visits", s.api(s.apiRecordVisit))
+	mux.HandleFunc("GET /api/v1/inspections/visits/{id}", s.api(s.apiVisit))
+	mux.HandleFunc("POST /api/v1/inspections/visits/{id}/findings", s.api(s.apiAddFinding))
+	mux.HandleFunc("GET /api/v1/inspections/findings/{id}", s.api(s.apiFinding))
+	mux.HandleFunc("GET /api/v1/inspections/actions", s.api(s.apiActions))
+	mux.HandleFunc("PATCH /api/v1/inspections/actions/{id}", s.api(s.apiUpdateAction))
+
 	// Citizen tracking (public).
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
