@@ -66,8 +66,8 @@ func (tx *Tx) ChecklistVersion(id string, n int) (*inspection.Version, error) {
 	return tx.checklistVersion(`checklist_id = ? AND version = ?`, id, n)
 }
 
-// checklistVersionByID loads a version by its own id.
-func (tx *Tx) checklistVersionByID(id string) (*inspection.Version, error) {
+// ChecklistVersionByID loads a version by its own id.
+func (tx *Tx) ChecklistVersionByID(id string) (*inspection.Version, error) {
 	return tx.checklistVersion(`id = ?`, id)
 }
 

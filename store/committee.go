@@ -118,12 +118,13 @@ func (tx *Tx) loadMembers(c *inspection.Committee) error {
 		WHERE m.committee_id = ? AND m.left_on IS NULL ORDER BY m.joined_on, u.username`, c.ID)
 }
 
-// MemberOption is a user who may sit on a committee.
-type MemberOption struct {
-	UserID   string `json:"user_id" db:"id"`
-	Username string `json:"username" db:"username"`
-	FullName string `json:"full_name" db:"full_name"`
-	National bool   `json:"national" db:"national"`
+// Inspector is a user holding the inspector role today: at the nation (GovCode "") or
+// in a governorate.
+type Inspector struct {
+	UserID   string `db:"id"`
+	Username string `db:"username"`
+	FullName string `db:"full_name"`
+	GovCode  string `db:"gov_code"`
 }
 
 // inspectorCond selects users (alias u) holding the inspector role today at the nation
@@ -140,16 +141,33 @@ func inspectorCond(gov string, today markaz.Date) (string, []any) {
 	return cond + `))`, args
 }
 
-// EligibleMembers lists the users who may sit on a committee of governorate gov ("" for
-// a national one), by username.
-func (tx *Tx) EligibleMembers(gov string) ([]MemberOption, error) {
-	cond, args := inspectorCond(gov, tx.Today())
-	out := []MemberOption{}
-	err := tx.Select(&out, `SELECT u.id, u.username, u.full_name, EXISTS (SELECT 1 FROM assignments n
-		WHERE n.user_id = u.id AND n.role = ? AND n.level = ? AND n.revoked_at IS NULL) AS national
-		FROM users u WHERE `+cond+` ORDER BY u.username LIMIT 500`,
-		append([]any{markaz.RoleInspector, markaz.LevelNation}, args...)...)
-	return out, err
+// Inspectors lists the active inspectors who may sit on committees inside scope: every
+// national one, and those of the governorates scope holds; by username, a national
+// assignment winning over a governorate one.
+func (tx *Tx) Inspectors(scope markaz.Scope) ([]Inspector, error) {
+	today := tx.Today()
+	var w where
+	w.add(`u.disabled_at IS NULL AND a.role = ? AND a.revoked_at IS NULL AND a.starts_on <= ?
+		AND (a.ends_on IS NULL OR a.ends_on >= ?)`, markaz.RoleInspector, today, today)
+	if !scope.All {
+		govs := markaz.Scope{Govs: scope.Govs}
+		var sw where
+		sw.scope(govs, "a.gov_code", "", "")
+		w.add(`(a.level = ? OR a.level = ? AND `+strings.Join(sw.conds, " AND ")+`)`,
+			append([]any{markaz.LevelNation, markaz.LevelGovernorate}, sw.args...)...)
+	}
+	var rows []Inspector
+	if err := tx.Select(&rows, `SELECT u.id, u.username, u.full_name, CASE WHEN a.level = 'nation' THEN '' ELSE a.gov_code END AS gov_code
+		FROM users u JOIN assignments a ON a.user_id = u.id`+w.String()+` ORDER BY u.username, gov_code`, w.args...); err != nil {
+		return nil, err
+	}
+	out := []Inspector{}
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].UserID != r.UserID {
+			out = append(out, r) // "" sorts first: the national assignment wins
+		}
+	}
+	return out, nil
 }
 
 // resolveMembers turns member inputs into members (user id, names, body); problems
@@ -204,7 +222,7 @@ func (tx *Tx) checkCommittee(p *markaz.Principal, c *inspection.Committee, in []
 			v.Add("governorate", "unknown_governorate", nil)
 		}
 	}
-	if !v.Has("governorate") && !mayManage(p, c) {
+	if !v.Has("governorate") && !MayManage(p, c) {
 		return markaz.ErrForbidden
 	}
 	cond, args := inspectorCond(c.GovCode, tx.Today())
@@ -223,9 +241,9 @@ func (tx *Tx) checkCommittee(p *markaz.Principal, c *inspection.Committee, in []
 	return v.Err()
 }
 
-// mayManage reports whether p may manage committee c: inspections.manage over its
+// MayManage reports whether p may manage committee c: inspections.manage over its
 // governorate, or nationally for a national committee.
-func mayManage(p *markaz.Principal, c *inspection.Committee) bool {
+func MayManage(p *markaz.Principal, c *inspection.Committee) bool {
 	s := p.Scope(markaz.PermInspectionsManage)
 	return s.All || !c.National() && s.ContainsGov(c.GovCode)
 }
@@ -266,7 +284,7 @@ func (tx *Tx) UpdateCommittee(p *markaz.Principal, id string, in CommitteeInput)
 	if err != nil {
 		return nil, err
 	}
-	if !mayManage(p, old) {
+	if !MayManage(p, old) {
 		if p.Scope(markaz.PermInspectionsRead).Contains(old.Ref()) {
 			return nil, markaz.ErrForbidden
 		}
@@ -365,10 +383,10 @@ type PlanInput struct {
 	Purpose     string      `json:"purpose"`
 }
 
-// mayPlan reports whether p may plan visits of committee c: a manager over the
-// committee, or one of its members who records visits.
-func (tx *Tx) mayPlan(p *markaz.Principal, c *inspection.Committee) bool {
-	return mayManage(p, c) || c.Has(p.UserID) && p.Can(markaz.PermInspectionsWrite)
+// MayPlan reports whether p may plan (and postpone or cancel) visits of committee c: a
+// manager over the committee, or one of its members who records visits.
+func MayPlan(p *markaz.Principal, c *inspection.Committee) bool {
+	return MayManage(p, c) || c.Has(p.UserID) && p.Can(markaz.PermInspectionsWrite)
 }
 
 // CreatePlan validates and stores a visit plan and audits it.
@@ -382,7 +400,7 @@ func (tx *Tx) CreatePlan(p *markaz.Principal, in PlanInput) (*inspection.Plan, e
 		v.Add("committee_id", "unknown_committee", nil)
 	case err != nil:
 		return nil, err
-	case !tx.mayPlan(p, c):
+	case !MayPlan(p, c):
 		return nil, markaz.ErrForbidden
 	}
 	center, err := tx.visitCenter(&v, in.CenterID)
@@ -508,7 +526,7 @@ func (tx *Tx) ChangePlan(p *markaz.Principal, id string, ch PlanChange) (*inspec
 	if err != nil {
 		return nil, err
 	}
-	if !tx.mayPlan(p, c) {
+	if !MayPlan(p, c) {
 		return nil, markaz.ErrForbidden
 	}
 	if ch.Version != nil && *ch.Version != pl.Version {

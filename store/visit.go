@@ -220,7 +220,7 @@ func (tx *Tx) currentVersion(v *markaz.Validator, id string) (*inspection.Versio
 	if !v.Required("checklist_version_id", id) {
 		return nil, nil
 	}
-	ver, err := tx.checklistVersionByID(id)
+	ver, err := tx.ChecklistVersionByID(id)
 	if markaz.ErrorCode(err) == markaz.ENotFound {
 		v.Add("checklist_version_id", "unknown_checklist", nil)
 		return nil, nil
@@ -406,9 +406,9 @@ type FindingInput struct {
 	DueDate       markaz.Date `json:"due_date"`
 }
 
-// mayRecord reports whether p may record at visit v: a member of its committee with
+// MayRecord reports whether p may record at visit v: a member of its committee with
 // inspections.write over its center.
-func (tx *Tx) mayRecord(p *markaz.Principal, v *Visit) (bool, error) {
+func (tx *Tx) MayRecord(p *markaz.Principal, v *Visit) (bool, error) {
 	if !p.Allowed(markaz.PermInspectionsWrite, v.Ref()) {
 		return false, nil
 	}
@@ -422,7 +422,7 @@ func (tx *Tx) AddFinding(p *markaz.Principal, visitID string, in FindingInput, f
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := tx.mayRecord(p, &vd.Visit); err != nil || !ok {
+	if ok, err := tx.MayRecord(p, &vd.Visit); err != nil || !ok {
 		return nil, forbiddenOr(err)
 	}
 	var v markaz.Validator
@@ -606,6 +606,7 @@ type ActionFilter struct {
 	Center  string
 	Status  string
 	Overdue bool   // past the due date and not closed
+	Open    bool   // not closed
 	Owner   string // a user id
 	After   *DateKey
 	Limit   int
@@ -635,6 +636,9 @@ func (db *DB) Actions(ctx context.Context, f ActionFilter) (ActionList, error) {
 		today := tx.Today()
 		if f.Overdue {
 			w.add("a.status <> ? AND a.due_date < ?", inspection.ActionClosed, today)
+		}
+		if f.Open {
+			w.add("a.status <> ?", inspection.ActionClosed)
 		}
 		if err := tx.Get(&out.Total, `SELECT COUNT(*) FROM corrective_actions a`+w.String(), w.args...); err != nil {
 			return err

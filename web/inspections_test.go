@@ -2,16 +2,21 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"markaz"
 	"markaz/inspection"
+	"markaz/store"
 )
 
 // inspWorld is a Sharqia and a Cairo center with the follow-up staff of each: a
@@ -361,6 +366,209 @@ func TestInspectionPlansAPI(t *testing.T) {
 		}
 		if st, _ := e.call("POST", "/api/v1/inspections/plans/"+plan+"/cancel", w.sup13, map[string]any{"reason": "x"}); st != 409 {
 			t.Errorf("cancel twice: %d", st)
+		}
+	})
+}
+
+// uploadForm posts a same-origin multipart form from a browser client.
+func (e *env) uploadForm(c *http.Client, path string, fields map[string]string, files map[string][]byte) (int, string) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for name, data := range files {
+		fw, _ := mw.CreateFormFile("files", name)
+		fw.Write(data)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", e.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location") + string(b)
+}
+
+// postPage posts a same-origin form and returns the status and the page (or the
+// redirect's location).
+func (e *env) postPage(c *http.Client, path string, v url.Values) (int, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location") + string(b)
+}
+
+// The pages do what the API does: a supervisor sets up the committee, a member plans and
+// records a visit (the score is shown before it is saved, and saved only as shown), adds
+// a finding with a photo; the center's manager moves the action on; a national manager
+// amends the checklist; the governorate's page lists overdue actions.
+func TestInspectionPages(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		w := newInspWorld(e)
+		e.user("iadmin", at(markaz.RoleAdmin, markaz.LevelNation, ""))
+		var insp13 string
+		e.db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.Get(&insp13, `SELECT id FROM users WHERE username = 'insp13'`)
+		})
+		sup, member, mgr, cairo, admin := e.browser(), e.browser(), e.browser(), e.browser(), e.browser()
+		e.uiLogin(sup, "isup13")
+		e.uiLogin(member, "insp13")
+		e.uiLogin(mgr, "imgr")
+		e.uiLogin(cairo, "insp01")
+		e.uiLogin(admin, "iadmin")
+
+		// Committee: refused without a name, then created.
+		form := url.Values{"name_en": {"Sharqia committee"}, "governorate": {"13"}, "body." + insp13: {"inspection_sector"}}
+		if st, page := e.postPage(sup, "/inspections/committees/new", form); st != 422 || !strings.Contains(page, `id="e-name_ar"`) {
+			t.Fatalf("committee without a name: %d", st)
+		}
+		form.Set("name_ar", "لجنة الشرقية")
+		st, loc := e.postPage(sup, "/inspections/committees/new", form)
+		if st != 303 || !strings.HasPrefix(loc, "/inspections/committees/") {
+			t.Fatalf("create committee: %d %.200s", st, loc)
+		}
+		committee := strings.TrimPrefix(strings.SplitN(loc, "<", 2)[0], "/inspections/committees/")
+		if st, page := e.page(sup, "/inspections/committees/"+committee); st != 200 || !strings.Contains(page, "Test insp13") {
+			t.Errorf("committee page: %d", st)
+		}
+		if st, _ := e.page(cairo, "/inspections/committees/"+committee); st != 403 {
+			t.Errorf("cairo inspector opens sharqia's committee: %d", st)
+		}
+
+		// Plan: the member plans, then postpones with a bad date (refused), then records it.
+		if st, page := e.page(member, "/inspections/plans/new?committee_id="+committee); st != 200 || !strings.Contains(page, w.sh.ID) {
+			t.Fatalf("plan form: %d", st)
+		}
+		today := markaz.Today(e.clock)
+		st, loc = e.postPage(member, "/inspections/plans/new", url.Values{"committee_id": {committee}, "center_id": {w.sh.ID},
+			"planned_on": {today.AddDays(2).String()}, "members": {"insp13"}})
+		if st != 303 {
+			t.Fatalf("create plan: %d %.300s", st, loc)
+		}
+		plan := strings.TrimPrefix(strings.SplitN(loc, "<", 2)[0], "/inspections/plans/")
+		if st, page := e.postPage(member, "/inspections/plans/"+plan+"/postpone", url.Values{"planned_on": {"2020-01-01"},
+			"reason": {"x"}}); st != 422 || !strings.Contains(page, `id="e-planned_on"`) {
+			t.Errorf("postpone into the past: %d", st)
+		}
+		st, page := e.page(member, "/inspections/visits/new?plan="+plan)
+		if st != 200 || !strings.Contains(page, `name="checklist_version_id"`) {
+			t.Fatalf("visit form: %d", st)
+		}
+		_, items := w.standard(e, w.insp13)
+		visit := url.Values{"plan_id": {plan}, "checklist_version_id": {regexp.MustCompile(`name="checklist_version_id" value="([^"]+)"`).FindStringSubmatch(page)[1]},
+			"center_id": {w.sh.ID}, "committee_id": {committee}, "step": {"review"}}
+		scores := map[string]int{}
+		for i, it := range items[1:] {
+			visit.Set("items."+it.Key, strconv.Itoa(i%3))
+			scores[it.Key] = i % 3
+		}
+		if st, page := e.postPage(member, "/inspections/visits/new", visit); st != 422 || !strings.Contains(page, `id="e-`+items[0].Key+`"`) {
+			t.Errorf("visit with an unscored item: %d", st)
+		}
+		visit.Set("items."+items[0].Key, "2")
+		scores[items[0].Key] = 2
+		want, _ := inspection.Score(items, scores)
+		st, page = e.postPage(member, "/inspections/visits/new", visit)
+		if st != 200 || !strings.Contains(page, `id="score-preview"`) || !strings.Contains(page, `name="reviewed_score" value="`+strconv.Itoa(want)+`"`) {
+			t.Fatalf("review: %d", st)
+		}
+		// Saving after changing a score shows the new score instead of saving.
+		visit.Set("step", "save")
+		visit.Set("reviewed_score", strconv.Itoa(want))
+		visit.Set("items."+items[0].Key, "0")
+		if st, page := e.postPage(member, "/inspections/visits/new", visit); st != 200 || !strings.Contains(page, `id="save-visit"`) {
+			t.Errorf("save with a changed score: %d", st)
+		}
+		if _, b := e.call("GET", "/api/v1/inspections/visits", w.insp13, nil); len(b["items"].([]any)) != 0 {
+			t.Fatalf("a visit was saved with a score nobody saw: %s", b["_raw"])
+		}
+		visit.Set("items."+items[0].Key, "2")
+		st, loc = e.postPage(member, "/inspections/visits/new", visit)
+		if st != 303 || !strings.HasPrefix(loc, "/inspections/visits/") {
+			t.Fatalf("save: %d %.300s", st, loc)
+		}
+		visitID := strings.TrimPrefix(strings.SplitN(loc, "<", 2)[0], "/inspections/visits/")
+		if st, page := e.page(member, "/inspections/visits/"+visitID); st != 200 || !strings.Contains(page, `id="finding-form"`) {
+			t.Errorf("visit page: %d", st)
+		}
+		if st, page := e.page(mgr, "/inspections/visits/"+visitID); st != 200 || strings.Contains(page, `id="finding-form"`) {
+			t.Errorf("the manager reads the visit without the finding form: %d", st)
+		}
+		if st, _ := e.page(cairo, "/inspections/visits/"+visitID); st != 403 {
+			t.Errorf("cairo inspector opens the visit: %d", st)
+		}
+
+		// Finding: a file of the wrong type is refused on its field; then with a photo.
+		finding := map[string]string{"category": "premises", "severity": "low", "description": "لافتة ناقصة",
+			"action": "استكمال اللافتة", "owner_username": "imgr"}
+		if st, page := e.uploadForm(member, "/inspections/visits/"+visitID+"/findings", finding,
+			map[string][]byte{"x.png": []byte("GIF89a not a png")}); st != 422 || !strings.Contains(page, `id="e-files"`) {
+			t.Errorf("finding with a gif: %d", st)
+		}
+		st, loc = e.uploadForm(member, "/inspections/visits/"+visitID+"/findings", finding, map[string][]byte{"sign.png": testPNG})
+		if st != 303 {
+			t.Fatalf("finding: %d %.300s", st, loc)
+		}
+		findingURL := strings.SplitN(loc, "<", 2)[0]
+		if st, page := e.page(mgr, findingURL); st != 200 || !strings.Contains(page, "sign.png") || !strings.Contains(page, `id="action-form"`) {
+			t.Errorf("the owner's finding page: %d", st)
+		}
+		if st, _ := e.postPage(mgr, findingURL+"/action", url.Values{"status": {"in_progress"}, "note": {"بدأنا"}}); st != 303 {
+			t.Errorf("owner starts: %d", st)
+		}
+		if st, _ := e.postPage(mgr, findingURL+"/action", url.Values{"status": {"closed"}}); st != 422 {
+			t.Errorf("owner closes from in progress: %d", st)
+		}
+
+		// Overdue: on the governorate's page and in the list.
+		for e.clock.Advance(24 * time.Hour); markaz.Today(e.clock).Before(today.AddDays(60)); e.clock.Advance(24 * time.Hour) {
+		}
+		e.uiLogin(admin, "iadmin")
+		w.login(e)
+		if st, page := e.page(admin, "/territory/13"); st != 200 || !strings.Contains(page, `id="overdue-actions"`) || !strings.Contains(page, "استكمال اللافتة") {
+			t.Errorf("governorate page: %d", st)
+		}
+		if st, page := e.page(admin, "/territory/01"); st != 200 || strings.Contains(page, "استكمال اللافتة") {
+			t.Errorf("cairo's page: %d", st)
+		}
+		if st, page := e.page(admin, "/inspections/actions?governorate=13&overdue=true"); st != 200 || !strings.Contains(page, "استكمال اللافتة") {
+			t.Errorf("overdue list: %d", st)
+		}
+		if st, page := e.page(admin, "/centers/"+w.sh.ID); st != 200 || !strings.Contains(page, `href="/inspections/visits?center=`+w.sh.ID+`"`) {
+			t.Errorf("center page link: %d", st)
+		}
+
+		// Checklist: a bad weight is reported on the row it was typed in (blank rows dropped).
+		_, cl := e.call("GET", "/api/v1/inspections/checklists", w.ministry, nil)
+		clID := cl["items"].([]any)[0].(map[string]any)["id"].(string)
+		amend := url.Values{"name_ar": {"قائمة"}, "name_en": {"List"}, "based_on": {"1"}, "rows": {"3"},
+			"items.0.key": {"staff_present"}, "items.0.name_ar": {"الحضور"}, "items.0.name_en": {"Staff"}, "items.0.weight": {"3"},
+			"items.2.key": {"signage"}, "items.2.name_ar": {"اللافتات"}, "items.2.name_en": {"Signage"}, "items.2.weight": {"0"}}
+		if st, page := e.postPage(admin, "/inspections/checklists/"+clID, amend); st != 422 || !strings.Contains(page, `id="e-items.2.weight"`) {
+			t.Errorf("amend with a bad weight: %d", st)
+		}
+		amend.Set("items.2.weight", "1")
+		if st, _ := e.postPage(admin, "/inspections/checklists/"+clID, amend); st != 303 {
+			t.Errorf("amend: %d", st)
+		}
+		if st, page := e.page(admin, "/inspections/checklists/"+clID+"?version=1"); st != 200 || !strings.Contains(page, "not the current version") &&
+			!strings.Contains(page, "ليست النسخة الحالية") {
+			t.Errorf("version 1 page: %d", st)
 		}
 	})
 }

@@ -54,13 +54,16 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|inspections)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+				"/inspections", "/inspections/committees", "/inspections/committees/new", "/inspections/plans",
+				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
+				"/inspections/checklists", "/inspections/checklists/new"}
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]
