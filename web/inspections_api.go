@@ -59,30 +59,8 @@ func readFollowUpQuery(r *http.Request, statuses []string) (followUpQuery, error
 	if f.Status != "" {
 		v.OneOf("status", f.Status, statuses...)
 	}
-	for _, b := range []struct {
-		name string
-		to   *bool
-	}{{"mine", &f.Mine}, {"overdue", &f.Overdue}, {"open", &f.Open}} {
-		switch q.Get(b.name) {
-		case "", "false":
-		case "true":
-			*b.to = true
-		default:
-			v.Add(b.name, "bool_format", nil)
-		}
-	}
-	for _, d := range []struct {
-		name string
-		to   *markaz.Date
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if s := q.Get(d.name); s != "" {
-			t, err := markaz.ParseDate(markaz.LatinDigits(s))
-			if err != nil {
-				v.Add(d.name, "date_format", nil)
-			}
-			*d.to = t
-		}
-	}
+	queryFlags(r, &v, map[string]*bool{"mine": &f.Mine, "overdue": &f.Overdue, "open": &f.Open})
+	queryDates(r, &v, map[string]*markaz.Date{"from": &f.From, "to": &f.To})
 	limit, after, err := pageParams(r)
 	if err := v.Merge(err, nil); err != nil {
 		return f, err
@@ -105,6 +83,66 @@ func dateCursor(k *store.DateKey) string {
 		return ""
 	}
 	return encodeCursor(k.Date.String(), k.ID)
+}
+
+// followUpList is one page of a follow-up list, as the API and the pages read it.
+type followUpList[T any] struct {
+	P     *markaz.Principal
+	Q     followUpQuery
+	Rows  []T
+	Next  *store.DateKey
+	Total int
+}
+
+// listFollowUp reads a list's query (statuses: those the list allows) for a holder of
+// inspections.read and lists one page with list.
+func listFollowUp[T any](r *http.Request, statuses []string,
+	list func(p *markaz.Principal, q followUpQuery) ([]T, *store.DateKey, int, error)) (*followUpList[T], error) {
+	p, err := need(r, markaz.PermInspectionsRead)
+	if err != nil {
+		return nil, err
+	}
+	q, err := readFollowUpQuery(r, statuses)
+	if err != nil {
+		return nil, err
+	}
+	l := &followUpList[T]{P: p, Q: q}
+	l.Rows, l.Next, l.Total, err = list(p, q)
+	return l, err
+}
+
+// visitList, planList and actionList list one page of visits, plans and actions for the
+// request's caller and query.
+func (s *Server) visitList(r *http.Request) (*followUpList[store.Visit], error) {
+	return listFollowUp(r, nil, func(p *markaz.Principal, q followUpQuery) ([]store.Visit, *store.DateKey, int, error) {
+		rows, next, err := s.db.Visits(r.Context(), store.VisitFilter{Scope: readScope(p), Gov: q.Gov, Center: q.Center,
+			Committee: q.Committee, From: q.From, To: q.To, After: q.After, Limit: q.Limit})
+		return rows, next, 0, err
+	})
+}
+
+func (s *Server) planList(r *http.Request) (*followUpList[inspection.Plan], error) {
+	return listFollowUp(r, inspection.PlanStatuses, func(p *markaz.Principal, q followUpQuery) ([]inspection.Plan, *store.DateKey, int, error) {
+		f := store.PlanFilter{Scope: readScope(p), Gov: q.Gov, Center: q.Center, Committee: q.Committee,
+			Status: q.Status, Open: q.Open, From: q.From, To: q.To, After: q.After, Limit: q.Limit}
+		if q.Mine {
+			f.Mine = p.UserID
+		}
+		rows, next, err := s.db.Plans(r.Context(), f)
+		return rows, next, 0, err
+	})
+}
+
+func (s *Server) actionList(r *http.Request) (*followUpList[inspection.Action], error) {
+	return listFollowUp(r, inspection.ActionStatuses, func(p *markaz.Principal, q followUpQuery) ([]inspection.Action, *store.DateKey, int, error) {
+		f := store.ActionFilter{Scope: readScope(p), Gov: q.Gov, Center: q.Center, Status: q.Status,
+			Overdue: q.Overdue, Open: q.Open, After: q.After, Limit: q.Limit}
+		if q.Mine {
+			f.Owner = p.UserID
+		}
+		l, err := s.db.Actions(r.Context(), f)
+		return l.Rows, l.Next, l.Total, err
+	})
 }
 
 // readScope is where p may read the follow-up.
@@ -146,15 +184,7 @@ func writeAction[B, R any](s *Server, w http.ResponseWriter, r *http.Request, pe
 // apiCommittees: GET /api/v1/inspections/committees?governorate= → committees in scope,
 // in creation order.
 func (s *Server) apiCommittees(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
-	if err != nil {
-		return err
-	}
-	f, err := committeeFilter(r, p)
-	if err != nil {
-		return err
-	}
-	rows, next, err := s.db.Committees(r.Context(), f)
+	_, rows, next, err := s.committeeList(r)
 	if err != nil {
 		return err
 	}
@@ -163,6 +193,20 @@ func (s *Server) apiCommittees(w http.ResponseWriter, r *http.Request) error {
 		out.NextCursor = encodeCursor(next)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// committeeList lists one page of the committees the caller may read.
+func (s *Server) committeeList(r *http.Request) (*markaz.Principal, []inspection.Committee, string, error) {
+	p, err := need(r, markaz.PermInspectionsRead)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	f, err := committeeFilter(r, p)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rows, next, err := s.db.Committees(r.Context(), f)
+	return p, rows, next, err
 }
 
 // committeeFilter reads ?governorate= and the paging parameters (the cursor is an id).
@@ -206,32 +250,14 @@ func (s *Server) apiUpdateCommittee(w http.ResponseWriter, r *http.Request) erro
 		})
 }
 
-// planFilter builds the store filter of a plan list for p.
-func planFilter(p *markaz.Principal, f followUpQuery) store.PlanFilter {
-	pf := store.PlanFilter{Scope: readScope(p), Gov: f.Gov, Center: f.Center, Committee: f.Committee,
-		Status: f.Status, Open: f.Open, From: f.From, To: f.To, After: f.After, Limit: f.Limit}
-	if f.Mine {
-		pf.Mine = p.UserID
-	}
-	return pf
-}
-
 // apiPlans: GET /api/v1/inspections/plans → plans in scope by planned date;
 // ?mine=true&open=true is the caller's visits to make.
 func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	l, err := s.planList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, inspection.PlanStatuses)
-	if err != nil {
-		return err
-	}
-	rows, next, err := s.db.Plans(r.Context(), planFilter(p, f))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, page[inspection.Plan]{Items: rows, NextCursor: dateCursor(next)})
+	return writeJSON(w, http.StatusOK, page[inspection.Plan]{Items: l.Rows, NextCursor: dateCursor(l.Next)})
 }
 
 // apiCreatePlan: POST /api/v1/inspections/plans.
@@ -332,24 +358,11 @@ func (s *Server) apiAmendChecklist(w http.ResponseWriter, r *http.Request) error
 
 // apiVisits: GET /api/v1/inspections/visits → visits in scope, newest first.
 func (s *Server) apiVisits(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	l, err := s.visitList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, nil)
-	if err != nil {
-		return err
-	}
-	rows, next, err := s.db.Visits(r.Context(), visitFilter(p, f))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, page[store.Visit]{Items: rows, NextCursor: dateCursor(next)})
-}
-
-func visitFilter(p *markaz.Principal, f followUpQuery) store.VisitFilter {
-	return store.VisitFilter{Scope: readScope(p), Gov: f.Gov, Center: f.Center, Committee: f.Committee,
-		From: f.From, To: f.To, After: f.After, Limit: f.Limit}
+	return writeJSON(w, http.StatusOK, page[store.Visit]{Items: l.Rows, NextCursor: dateCursor(l.Next)})
 }
 
 // apiRecordVisit: POST /api/v1/inspections/visits → 201 with the visit and its score.
@@ -424,39 +437,30 @@ func (s *Server) apiFinding(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// actionFilter builds the store filter of an action list for p.
-func actionFilter(p *markaz.Principal, f followUpQuery) store.ActionFilter {
-	af := store.ActionFilter{Scope: readScope(p), Gov: f.Gov, Center: f.Center, Status: f.Status,
-		Overdue: f.Overdue, After: f.After, Limit: f.Limit}
-	if f.Mine {
-		af.Owner = p.UserID
-	}
-	return af
-}
-
 // actionPage is the JSON of an action list: a page, and how many match in all.
 type actionPage struct {
 	page[inspection.Action]
 	Total int `json:"total"`
 }
 
-// apiActions: GET /api/v1/inspections/actions?governorate=&center=&status=&overdue=&mine=
-// → corrective actions by due date; overdue=true lists those past due and not closed.
+// apiActions: GET /api/v1/inspections/actions?governorate=&center=&status=&overdue=&open=&mine=
+// → corrective actions by due date; overdue=true lists those past due and not closed,
+// open=true those not closed, mine=true those the caller owns.
 func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	l, err := s.actionList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, inspection.ActionStatuses)
-	if err != nil {
-		return err
-	}
-	list, err := s.db.Actions(r.Context(), actionFilter(p, f))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, actionPage{page[inspection.Action]{Items: list.Rows, NextCursor: dateCursor(list.Next)},
-		list.Total})
+	return writeJSON(w, http.StatusOK, actionPage{page[inspection.Action]{Items: l.Rows, NextCursor: dateCursor(l.Next)}, l.Total})
+}
+
+// apiOverdueActions: GET /api/v1/inspections/actions/overdue?governorate=&center= →
+// the corrective actions past their due date and not closed (actions?overdue=true).
+func (s *Server) apiOverdueActions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	q.Set("overdue", "true")
+	r.URL.RawQuery = q.Encode()
+	return s.apiActions(w, r)
 }
 
 // apiUpdateAction: PATCH /api/v1/inspections/actions/{id} {status, due_date, note,

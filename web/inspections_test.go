@@ -88,9 +88,9 @@ func itemMarks(items []inspection.Item, score func(i int) int) ([]map[string]any
 	return out, scores
 }
 
-// upload posts a multipart form with files (name → bytes) in field "files".
-func (e *env) upload(path, token string, fields map[string]string, files map[string][]byte) (int, map[string]any) {
-	e.t.Helper()
+// multipartBody encodes fields and files (name → bytes, in field "files") as a multipart
+// form: its content type and body.
+func multipartBody(fields map[string]string, files map[string][]byte) (string, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -101,20 +101,14 @@ func (e *env) upload(path, token string, fields map[string]string, files map[str
 		fw.Write(data)
 	}
 	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept-Language", "en")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := map[string]any{}
-	json.Unmarshal(raw, &out)
-	out["_raw"] = string(raw)
-	return resp.StatusCode, out
+	return mw.FormDataContentType(), buf.String()
+}
+
+// upload posts a multipart form to the API.
+func (e *env) upload(path, token string, fields map[string]string, files map[string][]byte) (int, map[string]any) {
+	e.t.Helper()
+	ct, body := multipartBody(fields, files)
+	return e.sendRaw("POST", path, token, ct, body)
 }
 
 func TestInspectionCommitteesAcrossGovernorates(t *testing.T) {
@@ -308,6 +302,9 @@ func TestInspectionVisitsFindingsAndActionsAPI(t *testing.T) {
 		if st != 200 || b["total"].(float64) != 1 || b["items"].([]any)[0].(map[string]any)["overdue"] != true {
 			t.Errorf("overdue list: %d %s", st, b["_raw"])
 		}
+		if st, b := e.call("GET", "/api/v1/inspections/actions/overdue?governorate=13", w.sup13, nil); st != 200 || b["total"].(float64) != 1 {
+			t.Errorf("overdue list: %d %s", st, b["_raw"])
+		}
 		if st, _ := e.call("GET", "/api/v1/inspections/actions?governorate=13&overdue=true", w.sup01, nil); st != 403 {
 			t.Errorf("cairo's supervisor reads sharqia's overdue actions: %d", st)
 		}
@@ -373,35 +370,23 @@ func TestInspectionPlansAPI(t *testing.T) {
 // uploadForm posts a same-origin multipart form from a browser client.
 func (e *env) uploadForm(c *http.Client, path string, fields map[string]string, files map[string][]byte) (int, string) {
 	e.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	for name, data := range files {
-		fw, _ := mw.CreateFormFile("files", name)
-		fw.Write(data)
-	}
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", e.srv.URL)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location") + string(b)
+	ct, body := multipartBody(fields, files)
+	return e.postRaw(c, path, ct, body)
 }
 
 // postPage posts a same-origin form and returns the status and the page (or the
 // redirect's location).
 func (e *env) postPage(c *http.Client, path string, v url.Values) (int, string) {
 	e.t.Helper()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return e.postRaw(c, path, "application/x-www-form-urlencoded", v.Encode())
+}
+
+// postRaw posts a same-origin body from a browser client and returns the status and the
+// redirect's location followed by the page.
+func (e *env) postRaw(c *http.Client, path, contentType, body string) (int, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", e.srv.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	resp, err := c.Do(req)

@@ -101,15 +101,7 @@ type committeesPage struct {
 
 // handleCommittees: GET /inspections/committees.
 func (s *Server) handleCommittees(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
-	if err != nil {
-		return err
-	}
-	f, err := committeeFilter(r, p)
-	if err != nil {
-		return err
-	}
-	rows, next, err := s.db.Committees(r.Context(), f)
+	p, rows, next, err := s.committeeList(r)
 	if err != nil {
 		return err
 	}
@@ -146,13 +138,14 @@ type committeePage struct {
 	Rows     []memberRow
 	F        url.Values
 	Errors   map[string]string
+	Conflict string
 }
 
 // renderCommittee shows committee id ("" for the new-committee form) with form values f
 // (nil: the committee as stored) and errs.
 func (s *Server) renderCommittee(w http.ResponseWriter, r *http.Request, p *markaz.Principal, id string, status int,
-	f url.Values, errs map[string]string) error {
-	data := committeePage{New: id == "", F: f, Errors: errs,
+	f url.Values, errs map[string]string, conflict string) error {
+	data := committeePage{New: id == "", F: f, Errors: errs, Conflict: conflict,
 		Bodies: centerOptions(info(r).lang, "inspections.body.", inspection.Bodies)}
 	var inspectors []store.Inspector
 	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
@@ -228,7 +221,7 @@ func (s *Server) handleCommitteeNew(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.renderCommittee(w, r, p, "", http.StatusOK, url.Values{}, nil)
+	return s.renderCommittee(w, r, p, "", http.StatusOK, url.Values{}, nil, "")
 }
 
 func (s *Server) handleCommittee(w http.ResponseWriter, r *http.Request) error {
@@ -236,7 +229,7 @@ func (s *Server) handleCommittee(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderCommittee(w, r, p, r.PathValue("id"), http.StatusOK, nil, nil)
+	return s.renderCommittee(w, r, p, r.PathValue("id"), http.StatusOK, nil, nil, "")
 }
 
 // committeeInput reads the committee form: names, governorate, version, and a body per
@@ -270,33 +263,65 @@ func memberErrors(errs map[string]string, ids []string) map[string]string {
 
 // saveCommittee handles POST /inspections/committees/new and /inspections/committees/{id}.
 func (s *Server) saveCommittee(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsManage)
+	id := r.PathValue("id")
+	var ids []string
+	return s.formPost(w, r, markaz.PermInspectionsManage, "inspections.flash.committee_saved",
+		func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
+			var in store.CommitteeInput
+			in, ids = committeeInput(f)
+			var c *inspection.Committee
+			var err error
+			if id == "" {
+				c, err = tx.CreateCommittee(p, in)
+			} else {
+				c, err = tx.UpdateCommittee(p, id, in)
+			}
+			if err != nil {
+				return "", err
+			}
+			return "/inspections/committees/" + c.ID, nil
+		},
+		func(p *markaz.Principal, status int, errs map[string]string, conflict string) error {
+			return s.renderCommittee(w, r, p, id, status, r.PostForm, memberErrors(errs, ids), conflict)
+		})
+}
+
+// formRefused re-renders a refused form with its status, per-field messages (a
+// validation failure) or a conflict's message.
+type formRefused func(p *markaz.Principal, status int, errs map[string]string, conflict string) error
+
+// formPost is the common shape of a follow-up form that changes something: the caller
+// must hold perm; save makes the change from the parsed form in one write transaction
+// and says which page to go to next; on success the page carries flashKey's message, a
+// validation failure or a conflict re-renders the form through refused, anything else is
+// an error page.
+func (s *Server) formPost(w http.ResponseWriter, r *http.Request, perm, flashKey string,
+	save func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error), refused formRefused) error {
+	p, err := need(r, perm)
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
 	}
-	id := r.PathValue("id")
-	in, ids := committeeInput(r.PostForm)
-	var c *inspection.Committee
+	var next string
 	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if id == "" {
-			c, err = tx.CreateCommittee(p, in)
-		} else {
-			c, err = tx.UpdateCommittee(p, id, in)
-		}
+		var err error
+		next, err = save(tx, p, r.PostForm)
 		return err
 	})
-	if fm := fieldMessages(info(r).lang, err); fm != nil {
-		return s.renderCommittee(w, r, p, id, http.StatusUnprocessableEntity, r.PostForm, memberErrors(fm, ids))
+	ri := info(r)
+	switch e := asError(err); {
+	case err == nil:
+		flash(w, flashKey)
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	case e.Code == markaz.EInvalid:
+		return refused(p, http.StatusUnprocessableEntity, fieldMessages(ri.lang, err), "")
+	case e.Code == markaz.EConflict:
+		return refused(p, http.StatusConflict, nil, message(ri.lang, ri.id, e))
 	}
-	if err != nil {
-		return err
-	}
-	flash(w, "inspections.flash.committee_saved")
-	http.Redirect(w, r, "/inspections/committees/"+c.ID, http.StatusSeeOther)
-	return nil
+	return err
 }
 
 // plansPage is what plans.html shows.
@@ -325,20 +350,13 @@ func pageLinks(r *http.Request, path string, next, after *store.DateKey) (nextUR
 
 // handlePlans: GET /inspections/plans.
 func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	l, err := s.planList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, inspection.PlanStatuses)
-	if err != nil {
-		return err
-	}
-	rows, next, err := s.db.Plans(r.Context(), planFilter(p, f))
-	if err != nil {
-		return err
-	}
-	data := plansPage{Q: r.URL.Query(), Rows: rows, Statuses: centerOptions(info(r).lang, "inspections.plan_status.", inspection.PlanStatuses)}
-	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/plans", next, f.After)
+	p := l.P
+	data := plansPage{Q: r.URL.Query(), Rows: l.Rows, Statuses: centerOptions(info(r).lang, "inspections.plan_status.", inspection.PlanStatuses)}
+	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/plans", l.Next, l.Q.After)
 	if data.Govs, err = s.centerChoices(r, readScope(p)); err != nil {
 		return err
 	}
@@ -457,33 +475,23 @@ func (s *Server) handlePlanNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
-	}
-	f := r.PostForm
-	in := store.PlanInput{CommitteeID: f.Get("committee_id"), CenterID: f.Get("center_id"), Members: f["members"],
-		Purpose: f.Get("purpose")}
-	var pl *inspection.Plan
-	in.PlannedOn, err = formDate(f, "planned_on")
-	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			pl, err = tx.CreatePlan(p, in)
-			return err
+	return s.formPost(w, r, markaz.PermInspectionsRead, "inspections.flash.plan_saved",
+		func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
+			in := store.PlanInput{CommitteeID: f.Get("committee_id"), CenterID: f.Get("center_id"), Members: f["members"],
+				Purpose: f.Get("purpose")}
+			var err error
+			if in.PlannedOn, err = formDate(f, "planned_on"); err != nil {
+				return "", err
+			}
+			pl, err := tx.CreatePlan(p, in)
+			if err != nil {
+				return "", err
+			}
+			return "/inspections/plans/" + pl.ID, nil
+		},
+		func(p *markaz.Principal, status int, errs map[string]string, conflict string) error {
+			return s.renderPlanNew(w, r, p, status, r.PostForm, errs)
 		})
-	}
-	if fm := fieldMessages(info(r).lang, err); fm != nil {
-		return s.renderPlanNew(w, r, p, http.StatusUnprocessableEntity, f, fm)
-	}
-	if err != nil {
-		return err
-	}
-	flash(w, "inspections.flash.plan_saved")
-	http.Redirect(w, r, "/inspections/plans/"+pl.ID, http.StatusSeeOther)
-	return nil
 }
 
 // formDate reads an optional date field; a malformed one is a field error.
@@ -512,8 +520,8 @@ type planPage struct {
 
 func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, p *markaz.Principal, status int, form string,
 	f url.Values, errs map[string]string, conflict string) error {
-	data := planPage{Form: form, F: f, Errors: errs, Conflict: conflict, Today: markaz.Today(s.db.Clock).String()}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+	data := &planPage{Form: form, F: f, Errors: errs, Conflict: conflict, Today: markaz.Today(s.db.Clock).String()}
+	return s.readRender(w, r, status, "plan", "inspections.plan", data, func(tx *store.Tx) error {
 		var err error
 		if data.P, err = tx.Plan(readScope(p), r.PathValue("id")); err != nil {
 			return err
@@ -527,10 +535,15 @@ func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, p *markaz.Pr
 		data.CanRecord = open && c.Has(p.UserID) && p.Allowed(markaz.PermInspectionsWrite, data.P.Ref())
 		return nil
 	})
-	if err != nil {
+}
+
+// readRender fills a page's data in one read transaction and renders it.
+func (s *Server) readRender(w http.ResponseWriter, r *http.Request, status int, name, title string, data any,
+	fill func(tx *store.Tx) error) error {
+	if err := s.db.Read(r.Context(), fill); err != nil {
 		return err
 	}
-	s.render(w, r, status, "plan", "inspections.plan", data)
+	s.render(w, r, status, name, title, data)
 	return nil
 }
 
@@ -545,40 +558,32 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) error {
 // handlePlanChange: POST /inspections/plans/{id}/postpone and …/cancel.
 func (s *Server) handlePlanChange(action string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := need(r, markaz.PermInspectionsRead)
-		if err != nil {
-			return err
-		}
-		if err := r.ParseForm(); err != nil {
-			return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
-		}
-		f := r.PostForm
-		ch := store.PlanChange{Action: action, Reason: f.Get("reason")}
-		if v, err := strconv.Atoi(f.Get("version")); err == nil {
-			ch.Version = &v
-		}
-		if action == store.PlanPostpone {
-			ch.On, err = formDate(f, "planned_on")
-		}
-		if err == nil {
-			err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-				_, err := tx.ChangePlan(p, r.PathValue("id"), ch)
-				return err
+		id := r.PathValue("id")
+		return s.formPost(w, r, markaz.PermInspectionsRead, "inspections.flash.plan_"+action,
+			func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
+				ch := store.PlanChange{Action: action, Reason: f.Get("reason"), Version: formVersion(f)}
+				if action == store.PlanPostpone {
+					var err error
+					if ch.On, err = formDate(f, "planned_on"); err != nil {
+						return "", err
+					}
+				}
+				_, err := tx.ChangePlan(p, id, ch)
+				return "/inspections/plans/" + id, err
+			},
+			func(p *markaz.Principal, status int, errs map[string]string, conflict string) error {
+				return s.renderPlan(w, r, p, status, action, r.PostForm, errs, conflict)
 			})
-		}
-		ri := info(r)
-		switch e := asError(err); {
-		case err == nil:
-			flash(w, "inspections.flash.plan_"+action)
-			http.Redirect(w, r, "/inspections/plans/"+r.PathValue("id"), http.StatusSeeOther)
-			return nil
-		case e.Code == markaz.EInvalid:
-			return s.renderPlan(w, r, p, http.StatusUnprocessableEntity, action, f, fieldMessages(ri.lang, err), "")
-		case e.Code == markaz.EConflict:
-			return s.renderPlan(w, r, p, http.StatusConflict, action, f, nil, message(ri.lang, ri.id, e))
-		}
-		return err
 	}
+}
+
+// formVersion reads the version a form was filled at (nil when absent).
+func formVersion(f url.Values) *int {
+	v, err := strconv.Atoi(f.Get("version"))
+	if err != nil {
+		return nil
+	}
+	return &v
 }
 
 // checklistsPage is what checklists.html shows.
@@ -618,14 +623,15 @@ type checklistPage struct {
 	Rows     []itemRow
 	F        url.Values
 	Errors   map[string]string
+	Conflict string
 }
 
 // blankItemRows is how many empty rows the checklist form offers for new items.
 const blankItemRows = 4
 
 func (s *Server) renderChecklist(w http.ResponseWriter, r *http.Request, p *markaz.Principal, id string, status int,
-	f url.Values, errs map[string]string) error {
-	data := checklistPage{New: id == "", F: f, Errors: errs, CanAmend: p.Scope(markaz.PermInspectionsManage).All}
+	f url.Values, errs map[string]string, conflict string) error {
+	data := checklistPage{New: id == "", F: f, Errors: errs, Conflict: conflict, CanAmend: p.Scope(markaz.PermInspectionsManage).All}
 	if data.New && !data.CanAmend {
 		return markaz.ErrForbidden
 	}
@@ -679,7 +685,7 @@ func (s *Server) handleChecklistNew(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.renderChecklist(w, r, p, "", http.StatusOK, nil, nil)
+	return s.renderChecklist(w, r, p, "", http.StatusOK, nil, nil, "")
 }
 
 func (s *Server) handleChecklist(w http.ResponseWriter, r *http.Request) error {
@@ -687,7 +693,7 @@ func (s *Server) handleChecklist(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderChecklist(w, r, p, r.PathValue("id"), http.StatusOK, nil, nil)
+	return s.renderChecklist(w, r, p, r.PathValue("id"), http.StatusOK, nil, nil, "")
 }
 
 // checklistInput reads the checklist form. Rows left wholly blank are dropped; the
@@ -728,31 +734,25 @@ func itemErrors(errs map[string]string, rows []int) map[string]string {
 // saveChecklist handles POST /inspections/checklists/new and /inspections/checklists/{id}
 // (a new version).
 func (s *Server) saveChecklist(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsManage)
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
-	}
 	id := r.PathValue("id")
-	in, rows := checklistInput(r.PostForm)
-	var d *store.ChecklistDetail
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if id == "" {
-			d, err = tx.CreateChecklist(p, in)
-		} else {
-			d, err = tx.AmendChecklist(p, id, in)
-		}
-		return err
-	})
-	if fm := fieldMessages(info(r).lang, err); fm != nil {
-		return s.renderChecklist(w, r, p, id, http.StatusUnprocessableEntity, r.PostForm, itemErrors(fm, rows))
-	}
-	if err != nil {
-		return err
-	}
-	flash(w, "inspections.flash.checklist_saved")
-	http.Redirect(w, r, "/inspections/checklists/"+d.ID, http.StatusSeeOther)
-	return nil
+	var rows []int
+	return s.formPost(w, r, markaz.PermInspectionsManage, "inspections.flash.checklist_saved",
+		func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
+			var in store.ChecklistInput
+			in, rows = checklistInput(f)
+			var d *store.ChecklistDetail
+			var err error
+			if id == "" {
+				d, err = tx.CreateChecklist(p, in)
+			} else {
+				d, err = tx.AmendChecklist(p, id, in)
+			}
+			if err != nil {
+				return "", err
+			}
+			return "/inspections/checklists/" + d.ID, nil
+		},
+		func(p *markaz.Principal, status int, errs map[string]string, conflict string) error {
+			return s.renderChecklist(w, r, p, id, status, r.PostForm, itemErrors(errs, rows), conflict)
+		})
 }

@@ -31,30 +31,28 @@ type visitsPage struct {
 
 // handleVisits: GET /inspections/visits?governorate=&center=&committee=&from=&to=.
 func (s *Server) handleVisits(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	l, err := s.visitList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, nil)
-	if err != nil {
+	data := visitsPage{Q: r.URL.Query(), Rows: l.Rows, CanRecord: l.P.Can(markaz.PermInspectionsWrite)}
+	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/visits", l.Next, l.Q.After)
+	if data.Govs, data.Center, err = s.listChoices(r, l.P, l.Q.Center); err != nil {
 		return err
-	}
-	rows, next, err := s.db.Visits(r.Context(), visitFilter(p, f))
-	if err != nil {
-		return err
-	}
-	data := visitsPage{Q: r.URL.Query(), Rows: rows, CanRecord: p.Can(markaz.PermInspectionsWrite)}
-	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/visits", next, f.After)
-	if data.Govs, err = s.centerChoices(r, readScope(p)); err != nil {
-		return err
-	}
-	if f.Center != "" {
-		if data.Center, err = s.db.Center(r.Context(), readScope(p), f.Center); err != nil {
-			return err
-		}
 	}
 	s.render(w, r, http.StatusOK, "visits", "inspections.visits", data)
 	return nil
+}
+
+// listChoices gives a list page its governorate filter and, when the list is of one
+// center, that center.
+func (s *Server) listChoices(r *http.Request, p *markaz.Principal, center string) ([]centerGov, *store.CenterRow, error) {
+	govs, err := s.centerChoices(r, readScope(p))
+	if err != nil || center == "" {
+		return govs, nil, err
+	}
+	c, err := s.db.Center(r.Context(), readScope(p), center)
+	return govs, c, err
 }
 
 // scaleChoice is one score a checklist item may get, with its label.
@@ -318,9 +316,9 @@ type visitPage struct {
 func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, p *markaz.Principal, status int, f url.Values,
 	errs map[string]string) error {
 	lang := info(r).lang
-	data := visitPage{F: f, Errors: errs, Categories: centerOptions(lang, "inspections.category.", inspection.Categories),
+	data := &visitPage{F: f, Errors: errs, Categories: centerOptions(lang, "inspections.category.", inspection.Categories),
 		Severities: centerOptions(lang, "inspections.severity.", inspection.Severities)}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+	return s.readRender(w, r, status, "visit", "inspections.visit", data, func(tx *store.Tx) error {
 		var err error
 		if data.V, err = tx.Visit(readScope(p), r.PathValue("id")); err != nil {
 			return err
@@ -331,11 +329,6 @@ func (s *Server) renderVisit(w http.ResponseWriter, r *http.Request, p *markaz.P
 		data.Owners, err = tx.OwnerOptions(&data.V.Visit)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.render(w, r, status, "visit", "inspections.visit", data)
-	return nil
 }
 
 func (s *Server) handleVisit(w http.ResponseWriter, r *http.Request) error {
@@ -382,20 +375,17 @@ type findingPage struct {
 
 func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, p *markaz.Principal, status int, f url.Values,
 	errs map[string]string, conflict string) error {
-	data := findingPage{F: f, Errors: errs, Conflict: conflict, Today: markaz.Today(s.db.Clock).String()}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+	data := &findingPage{F: f, Errors: errs, Conflict: conflict, Today: markaz.Today(s.db.Clock).String()}
+	return s.readRender(w, r, status, "finding", "inspections.finding", data, func(tx *store.Tx) error {
 		var err error
-		data.D, err = tx.Finding(readScope(p), r.PathValue("id"))
-		return err
+		if data.D, err = tx.Finding(readScope(p), r.PathValue("id")); err != nil {
+			return err
+		}
+		data.Owner, data.Committee = store.ActionRoles(p, data.D.Action)
+		data.Next = centerOptions(info(r).lang, "inspections.action_status.",
+			inspection.NextStatuses(data.D.Action.Status, data.Owner, data.Committee))
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	data.Owner, data.Committee = store.ActionRoles(p, data.D.Action)
-	data.Next = centerOptions(info(r).lang, "inspections.action_status.",
-		inspection.NextStatuses(data.D.Action.Status, data.Owner, data.Committee))
-	s.render(w, r, status, "finding", "inspections.finding", data)
-	return nil
 }
 
 func (s *Server) handleFinding(w http.ResponseWriter, r *http.Request) error {
@@ -409,41 +399,24 @@ func (s *Server) handleFinding(w http.ResponseWriter, r *http.Request) error {
 // handleActionUpdate: POST /inspections/findings/{id}/action — a status move, a new due
 // date (the committee), a note.
 func (s *Server) handleActionUpdate(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid"}
-	}
-	f := r.PostForm
-	ch := inspection.Change{Status: f.Get("status"), Note: f.Get("note")}
-	if v, err := strconv.Atoi(f.Get("version")); err == nil {
-		ch.Version = &v
-	}
-	ch.DueDate, err = formDate(f, "due_date")
-	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			d, err := tx.Finding(readScope(p), r.PathValue("id"))
+	id := r.PathValue("id")
+	return s.formPost(w, r, markaz.PermInspectionsRead, "inspections.flash.action_updated",
+		func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
+			ch := inspection.Change{Status: f.Get("status"), Note: f.Get("note"), Version: formVersion(f)}
+			var err error
+			if ch.DueDate, err = formDate(f, "due_date"); err != nil {
+				return "", err
+			}
+			d, err := tx.Finding(readScope(p), id)
 			if err != nil {
-				return err
+				return "", err
 			}
 			_, err = tx.UpdateAction(p, d.Action.ID, ch)
-			return err
+			return "/inspections/findings/" + id, err
+		},
+		func(p *markaz.Principal, status int, errs map[string]string, conflict string) error {
+			return s.renderFinding(w, r, p, status, r.PostForm, errs, conflict)
 		})
-	}
-	ri := info(r)
-	switch e := asError(err); {
-	case err == nil:
-		flash(w, "inspections.flash.action_updated")
-		http.Redirect(w, r, "/inspections/findings/"+r.PathValue("id"), http.StatusSeeOther)
-		return nil
-	case e.Code == markaz.EInvalid:
-		return s.renderFinding(w, r, p, http.StatusUnprocessableEntity, f, fieldMessages(ri.lang, err), "")
-	case e.Code == markaz.EConflict:
-		return s.renderFinding(w, r, p, http.StatusConflict, f, nil, message(ri.lang, ri.id, e))
-	}
-	return err
 }
 
 // actionsPage is what actions.html shows.
@@ -457,30 +430,22 @@ type actionsPage struct {
 	NextURL, FirstURL string
 }
 
-// handleActions: GET /inspections/actions?governorate=&center=&status=&overdue=&mine=.
+// handleActions: GET /inspections/actions?governorate=&center=&status=&overdue=&open=&mine=.
 func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermInspectionsRead)
+	q := r.URL.Query()
+	if len(q) == 0 || len(q) == 1 && (q.Has("center") || q.Has("governorate")) {
+		q.Set("open", "true") // first opened: what is still to be done
+		r.URL.RawQuery = q.Encode()
+	}
+	l, err := s.actionList(r)
 	if err != nil {
 		return err
 	}
-	f, err := readFollowUpQuery(r, inspection.ActionStatuses)
-	if err != nil {
-		return err
-	}
-	list, err := s.db.Actions(r.Context(), actionFilter(p, f))
-	if err != nil {
-		return err
-	}
-	data := actionsPage{Q: r.URL.Query(), Rows: list.Rows, Total: list.Total,
+	data := actionsPage{Q: q, Rows: l.Rows, Total: l.Total,
 		Statuses: centerOptions(info(r).lang, "inspections.action_status.", inspection.ActionStatuses)}
-	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/actions", list.Next, f.After)
-	if data.Govs, err = s.centerChoices(r, readScope(p)); err != nil {
+	data.NextURL, data.FirstURL = pageLinks(r, "/inspections/actions", l.Next, l.Q.After)
+	if data.Govs, data.Center, err = s.listChoices(r, l.P, l.Q.Center); err != nil {
 		return err
-	}
-	if f.Center != "" {
-		if data.Center, err = s.db.Center(r.Context(), readScope(p), f.Center); err != nil {
-			return err
-		}
 	}
 	s.render(w, r, http.StatusOK, "actions", "inspections.actions", data)
 	return nil

@@ -169,6 +169,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/inspections/visits/{id}/findings", s.api(s.apiAddFinding))
 	mux.HandleFunc("GET /api/v1/inspections/findings/{id}", s.api(s.apiFinding))
 	mux.HandleFunc("GET /api/v1/inspections/actions", s.api(s.apiActions))
+	mux.HandleFunc("GET /api/v1/inspections/actions/overdue", s.api(s.apiOverdueActions))
 	mux.HandleFunc("PATCH /api/v1/inspections/actions/{id}", s.api(s.apiUpdateAction))
 	mux.HandleFunc("GET /inspections", s.ui(s.handleInspections))
 	mux.HandleFunc("GET /inspections/committees", s.ui(s.handleCommittees))
