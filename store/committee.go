@@ -477,13 +477,17 @@ func (tx *Tx) visitCenter(v *markaz.Validator, idOrCode string) (*CenterRow, err
 	return c, nil
 }
 
+// getPlan loads a plan with its members; lock takes the plan's row (only it, not the
+// committee's or the center's) for the change the transaction makes.
 func (tx *Tx) getPlan(id string, lock bool) (*inspection.Plan, error) {
-	var pl inspection.Plan
-	q := `SELECT ` + planCols + planFrom + ` WHERE p.id = ?`
 	if lock {
-		q += tx.ForUpdate()
+		var locked string
+		if err := tx.Get(&locked, `SELECT id FROM visit_plans WHERE id = ?`+tx.ForUpdate(), id); err != nil {
+			return nil, err
+		}
 	}
-	if err := tx.Get(&pl, q, id); err != nil {
+	var pl inspection.Plan
+	if err := tx.Get(&pl, `SELECT `+planCols+planFrom+` WHERE p.id = ?`, id); err != nil {
 		return nil, err
 	}
 	pl.Members = []inspection.PlanMember{}

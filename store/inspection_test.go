@@ -481,3 +481,36 @@ func TestFindingsAndCorrectiveActions(t *testing.T) {
 		}
 	})
 }
+
+func TestChecklistsAreNational(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		w := newInspWorld(t, db)
+		in := store.ChecklistInput{Code: "mobile-unit", NameAr: "قائمة الوحدات المتنقلة", NameEn: "Mobile units checklist",
+			Items: []inspection.Item{{Key: "vehicle_ready", NameAr: "السيارة جاهزة", NameEn: "Vehicle ready", Weight: 2},
+				{Key: "generator", NameAr: "المولد يعمل", NameEn: "Generator working", Weight: 1}}}
+		create := func(p *markaz.Principal, in store.ChecklistInput) (*store.ChecklistDetail, error) {
+			var d *store.ChecklistDetail
+			err := db.Write(ctx, func(tx *store.Tx) error {
+				var err error
+				d, err = tx.CreateChecklist(p, in)
+				return err
+			})
+			return d, err
+		}
+		if _, err := create(w.sup13, in); markaz.ErrorCode(err) != markaz.EForbidden {
+			t.Errorf("a governorate supervisor creates a checklist: %v", err)
+		}
+		d, err := create(w.ministry, in)
+		if err != nil || d.Code != "MOBILE-UNIT" || d.CurrentVersion != 1 || d.Current.TotalWeight() != 3 || len(d.Versions) != 1 {
+			t.Fatalf("create: %+v %v", d, err)
+		}
+		in.Items = append(in.Items, inspection.Item{Key: "generator", NameAr: "x", NameEn: "x", Weight: 1})
+		if _, err := create(w.ministry, in); fieldCodes(err)["code"] != "taken" || fieldCodes(err)["items.2.key"] != "duplicate_key" {
+			t.Errorf("duplicate: %v", err)
+		}
+		list, _ := db.Checklists(ctx)
+		if len(list) != 2 || list[0].Code != "MOBILE-UNIT" {
+			t.Errorf("checklists: %+v", list)
+		}
+	})
+}

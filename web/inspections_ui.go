@@ -626,8 +626,12 @@ type checklistPage struct {
 	Conflict string
 }
 
-// blankItemRows is how many empty rows the checklist form offers for new items.
-const blankItemRows = 4
+// blankItemRows is how many empty rows the amend form offers for new items, and
+// newChecklistRows how many a new checklist's form starts with.
+const (
+	blankItemRows    = 4
+	newChecklistRows = 12
+)
 
 func (s *Server) renderChecklist(w http.ResponseWriter, r *http.Request, p *markaz.Principal, id string, status int,
 	f url.Values, errs map[string]string, conflict string) error {
@@ -661,12 +665,16 @@ func (s *Server) renderChecklist(w http.ResponseWriter, r *http.Request, p *mark
 					GuideAr: it.GuideAr, GuideEn: it.GuideEn, Weight: strconv.Itoa(it.Weight)})
 			}
 		}
-		for range blankItemRows {
+		blank := blankItemRows
+		if data.New {
+			blank = newChecklistRows
+		}
+		for range blank {
 			data.Rows = append(data.Rows, itemRow{I: len(data.Rows)})
 		}
 	} else {
 		n, _ := strconv.Atoi(f.Get("rows"))
-		for i := range min(n, inspection.MaxItems+blankItemRows) {
+		for i := range min(n, inspection.MaxItems+newChecklistRows) {
 			g := func(k string) string { return f.Get(fmt.Sprintf("items.%d.%s", i, k)) }
 			data.Rows = append(data.Rows, itemRow{I: i, Key: g("key"), NameAr: g("name_ar"), NameEn: g("name_en"),
 				GuideAr: g("guide_ar"), GuideEn: g("guide_en"), Weight: g("weight")})
@@ -704,7 +712,7 @@ func checklistInput(f url.Values) (store.ChecklistInput, []int) {
 	in.BasedOn, _ = strconv.Atoi(f.Get("based_on"))
 	n, _ := strconv.Atoi(f.Get("rows"))
 	var rows []int
-	for i := range min(n, inspection.MaxItems+blankItemRows) {
+	for i := range min(n, inspection.MaxItems+newChecklistRows) {
 		g := func(k string) string { return strings.TrimSpace(f.Get(fmt.Sprintf("items.%d.%s", i, k))) }
 		it := inspection.Item{Key: g("key"), NameAr: g("name_ar"), NameEn: g("name_en"), GuideAr: g("guide_ar"), GuideEn: g("guide_en")}
 		weight := g("weight")

@@ -157,16 +157,16 @@ CREATE INDEX corrective_actions_center ON corrective_actions(center_id, due_date
 CREATE INDEX corrective_actions_owner ON corrective_actions(owner_user_id, due_date, id);
 
 CREATE TABLE corrective_action_events (
-    id          TEXT PRIMARY KEY,
-    action_id   TEXT NOT NULL REFERENCES corrective_actions(id),
-    seq         INTEGER NOT NULL,
-    at          TIMESTAMPTZ NOT NULL,
-    user_id     TEXT NOT NULL DEFAULT '',
-    username    TEXT NOT NULL,
+    id        TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL REFERENCES corrective_actions(id),
+    seq       INTEGER NOT NULL,
+    at        TIMESTAMPTZ NOT NULL,
+    user_id   TEXT NOT NULL DEFAULT '',
+    username  TEXT NOT NULL,
     from_status TEXT NOT NULL DEFAULT '',
     to_status   TEXT NOT NULL,
-    due_date    DATE,
-    note        TEXT NOT NULL DEFAULT '',
+    due_date  DATE,
+    note      TEXT NOT NULL DEFAULT '',
     UNIQUE (action_id, seq)
 );
 
@@ -179,26 +179,26 @@ INSERT INTO checklist_versions (id, checklist_id, version, note, created_by, cre
 VALUES ('01980000-0000-7000-8000-000000000002', '01980000-0000-7000-8000-000000000001', 1, 'National default', 'system', '2025-07-01 00:00:00+00:00');
 INSERT INTO checklist_items (id, version_id, seq, item_key, name_ar, name_en, guide_ar, guide_en, weight) VALUES
     ('01980000-0000-7000-8000-000000000101', '01980000-0000-7000-8000-000000000002', 1, 'staff_present', 'حضور العاملين في أماكنهم خلال مواعيد العمل', 'Staff present at their posts during working hours',
-        '2: الجميع حاضرون؛ 1: غياب موظف واحد؛ 0: غياب أكثر من موظف أو شباك مغلق', '2: all present; 1: one absent; 0: more than one absent or a counter closed', 3),
+        'نعم: الجميع حاضرون؛ جزئيًا: غياب موظف واحد؛ لا: غياب أكثر من موظف أو شباك مغلق', 'Yes: all present; Partly: one absent; No: more than one absent or a counter closed', 3),
     ('01980000-0000-7000-8000-000000000102', '01980000-0000-7000-8000-000000000002', 2, 'staff_uniform', 'الالتزام بالزي الموحد وبطاقات التعريف', 'Staff in uniform with name badges',
-        '2: الجميع؛ 1: البعض؛ 0: لا أحد', '2: everyone; 1: some; 0: nobody', 2),
+        'نعم: الجميع؛ جزئيًا: البعض؛ لا: لا أحد', 'Yes: everyone; Partly: some; No: nobody', 2),
     ('01980000-0000-7000-8000-000000000103', '01980000-0000-7000-8000-000000000002', 3, 'equipment_working', 'الأجهزة تعمل (حاسبات وطابعات وماسحات ضوئية)', 'Equipment working (computers, printers, scanners)',
-        '2: كلها تعمل؛ 1: جهاز واحد معطل؛ 0: أكثر من جهاز معطل', '2: all working; 1: one device down; 0: more than one down', 3),
+        'نعم: كلها تعمل؛ جزئيًا: جهاز واحد معطل؛ لا: أكثر من جهاز معطل', 'Yes: all working; Partly: one device down; No: more than one down', 3),
     ('01980000-0000-7000-8000-000000000104', '01980000-0000-7000-8000-000000000002', 4, 'system_network', 'المنظومة والشبكة متاحتان', 'System and network available',
-        '2: متاحة طوال الزيارة؛ 1: انقطاعات قصيرة؛ 0: متوقفة', '2: up throughout the visit; 1: short outages; 0: down', 3),
+        'نعم: متاحة طوال الزيارة؛ جزئيًا: انقطاعات قصيرة؛ لا: متوقفة', 'Yes: up throughout the visit; Partly: short outages; No: down', 3),
     ('01980000-0000-7000-8000-000000000105', '01980000-0000-7000-8000-000000000002', 5, 'separation', 'الفصل بين طالب الخدمة ومقدمها (التعامل من خلال الشباك فقط)', 'Separation of citizen and clerk (service at the counter only)',
-        '2: لا تعامل مباشر مع المكاتب الخلفية؛ 1: حالات عارضة؛ 0: المواطنون داخل المكاتب', '2: no direct contact with the back office; 1: occasional; 0: citizens inside the offices', 3),
+        'نعم: لا تعامل مباشر مع المكاتب الخلفية؛ جزئيًا: حالات عارضة؛ لا: المواطنون داخل المكاتب', 'Yes: no direct contact with the back office; Partly: occasional; No: citizens inside the offices', 3),
     ('01980000-0000-7000-8000-000000000106', '01980000-0000-7000-8000-000000000002', 6, 'waiting_time', 'زمن الانتظار', 'Waiting time',
-        '2: أقل من 15 دقيقة؛ 1: من 15 إلى 30 دقيقة؛ 0: أكثر من 30 دقيقة', '2: under 15 minutes; 1: 15 to 30 minutes; 0: over 30 minutes', 2),
+        'نعم: أقل من 15 دقيقة؛ جزئيًا: من 15 إلى 30 دقيقة؛ لا: أكثر من 30 دقيقة', 'Yes: under 15 minutes; Partly: 15 to 30 minutes; No: over 30 minutes', 2),
     ('01980000-0000-7000-8000-000000000107', '01980000-0000-7000-8000-000000000002', 7, 'signage', 'اللافتات: الخدمات والرسوم والمستندات المطلوبة معلنة', 'Signage: services, fees and required documents displayed',
-        '2: كاملة وواضحة؛ 1: ناقصة؛ 0: لا توجد', '2: complete and clear; 1: incomplete; 0: none', 2),
+        'نعم: كاملة وواضحة؛ جزئيًا: ناقصة؛ لا: لا توجد', 'Yes: complete and clear; Partly: incomplete; No: none', 2),
     ('01980000-0000-7000-8000-000000000108', '01980000-0000-7000-8000-000000000002', 8, 'manual_at_hand', 'دليل التشغيل متاح للعاملين', 'Operating manual at hand',
-        '2: متاح ويعرفه العاملون؛ 1: متاح ولا يُستخدم؛ 0: غير متاح', '2: at hand and known; 1: present but unused; 0: missing', 1),
+        'نعم: متاح ويعرفه العاملون؛ جزئيًا: متاح ولا يُستخدم؛ لا: غير متاح', 'Yes: at hand and known; Partly: present but unused; No: missing', 1),
     ('01980000-0000-7000-8000-000000000109', '01980000-0000-7000-8000-000000000002', 9, 'backlog', 'المتأخرات (ملفات لم تُنجز في مواعيدها)', 'Backlog (files not finished on time)',
-        '2: لا توجد؛ 1: أقل من 50 ملفًا؛ 0: 50 ملفًا أو أكثر (اكتب العدد في الملاحظة)', '2: none; 1: under 50 files; 0: 50 files or more (write the count in the note)', 2),
+        'نعم: لا توجد؛ جزئيًا: أقل من 50 ملفًا؛ لا: 50 ملفًا أو أكثر (اكتب العدد في الملاحظة)', 'Yes: none; Partly: under 50 files; No: 50 files or more (write the count in the note)', 2),
     ('01980000-0000-7000-8000-000000000110', '01980000-0000-7000-8000-000000000002', 10, 'e_payment', 'الدفع الإلكتروني متاح', 'Electronic payment available',
-        '2: يعمل؛ 1: يعمل أحيانًا؛ 0: غير متاح', '2: working; 1: intermittent; 0: not available', 2),
+        'نعم: يعمل؛ جزئيًا: يعمل أحيانًا؛ لا: غير متاح', 'Yes: working; Partly: intermittent; No: not available', 2),
     ('01980000-0000-7000-8000-000000000111', '01980000-0000-7000-8000-000000000002', 11, 'hall_ready', 'نظافة الصالة وتهيئتها (مقاعد وإتاحة لذوي الهمم)', 'Clean, ready hall (seating, access for people with disabilities)',
-        '2: جيدة؛ 1: مقبولة؛ 0: غير مقبولة', '2: good; 1: acceptable; 0: unacceptable', 1),
+        'نعم: جيدة؛ جزئيًا: مقبولة؛ لا: غير مقبولة', 'Yes: good; Partly: acceptable; No: unacceptable', 1),
     ('01980000-0000-7000-8000-000000000112', '01980000-0000-7000-8000-000000000002', 12, 'complaints', 'وسيلة تلقي الشكاوى معلنة ومتابعة', 'A way to complain is displayed and followed',
-        '2: معلنة وتُتابع؛ 1: معلنة ولا تُتابع؛ 0: لا توجد', '2: displayed and followed; 1: displayed, not followed; 0: none', 1);
+        'نعم: معلنة وتُتابع؛ جزئيًا: معلنة ولا تُتابع؛ لا: لا توجد', 'Yes: displayed and followed; Partly: displayed, not followed; No: none', 1);
