@@ -79,32 +79,50 @@ const (
 	PermFinanceManage   = "finance.manage"
 )
 
+// Inspection permissions.
+const (
+	// Inspection and follow-up: reading committees, plans, visits, findings and corrective
+	// actions; recording visits and findings and following actions up (committee members);
+	// managing committees, visit plans and checklist templates.
+	PermInspectionsRead   = "inspections.read"
+	PermInspectionsWrite  = "inspections.write"
+	PermInspectionsManage = "inspections.manage"
+)
+
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
 // rolePerms is the role × permission matrix: the core permissions and each area's own
 // block, joined (an area adds its block to this list).
-var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms)
+var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms, inspectionPerms)
 
 // corePerms: programme, registry, users, audit, policy and requests.
 var corePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead, PermPaymentsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead, PermPaymentsRead},
+		PermRequestsRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead, PermPaymentsRead},
-	RoleCenterManager: {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite,
-		PermPaymentsRead, PermPaymentsCollect, PermPaymentsVoid},
-	RoleClerk: {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite,
-		PermPaymentsRead, PermPaymentsCollect},
+		PermRequestsRead},
+	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
+	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermPaymentsRead},
-	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead, PermPaymentsRead},
-	RoleFinance:         {PermProgramRead, PermCentersRead, PermPaymentsRead, PermFinanceManage},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
+	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
+	RoleFinance:         staffRead,
 	RoleTrainer:         staffRead,
 	RoleSupport:         {PermProgramRead, PermCentersRead},
 	RoleBacklogOperator: staffRead,
 	RoleCitizen:         nil,
+}
+
+// inspectionPerms: committees, visit plans, checklists, visits, findings and actions.
+var inspectionPerms = map[string][]string{
+	RoleAdmin:         {PermInspectionsRead, PermInspectionsManage},
+	RoleMinistry:      {PermInspectionsRead, PermInspectionsManage},
+	RoleSupervisor:    {PermInspectionsRead, PermInspectionsManage},
+	RoleCenterManager: {PermInspectionsRead},
+	RoleHead:          {PermInspectionsRead},
+	RoleInspector:     {PermInspectionsRead, PermInspectionsWrite},
 }
 
 // trainingPerms: courses, sessions, enrolment and coverage.

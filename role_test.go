@@ -348,3 +348,36 @@ func TestPaymentPermissions(t *testing.T) {
 		t.Error("a supervisor grants finance in its governorate only")
 	}
 }
+
+func TestInspectionPermissions(t *testing.T) {
+	cases := []struct {
+		role                string
+		read, write, manage bool
+	}{
+		{RoleInspector, true, true, false},
+		{RoleSupervisor, true, false, true}, {RoleMinistry, true, false, true}, {RoleAdmin, true, false, true},
+		{RoleCenterManager, true, false, false}, {RoleHead, true, false, false},
+		{RoleClerk, false, false, false}, {RoleBackOffice, false, false, false}, {RoleFinance, false, false, false},
+		{RoleTrainer, false, false, false}, {RoleSupport, false, false, false}, {RoleBacklogOperator, false, false, false},
+		{RoleCitizen, false, false, false},
+	}
+	for _, c := range cases {
+		if RoleHas(c.role, PermInspectionsRead) != c.read || RoleHas(c.role, PermInspectionsWrite) != c.write ||
+			RoleHas(c.role, PermInspectionsManage) != c.manage {
+			t.Errorf("%s: read %v write %v manage %v", c.role, RoleHas(c.role, PermInspectionsRead),
+				RoleHas(c.role, PermInspectionsWrite), RoleHas(c.role, PermInspectionsManage))
+		}
+	}
+	// A governorate inspector works in its governorate only; a national one everywhere.
+	sharqiaInspector := principal("insp13", as(RoleInspector, LevelGovernorate, "13"))
+	nationalInspector := principal("insp", as(RoleInspector, LevelNation, ""))
+	cairoCenter := Ref{Gov: "01", Unit: "01-001", Center: "01-001/c9"}
+	if !sharqiaInspector.Allowed(PermInspectionsWrite, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) ||
+		sharqiaInspector.Allowed(PermInspectionsRead, cairoCenter) || !nationalInspector.Allowed(PermInspectionsWrite, cairoCenter) {
+		t.Error("inspector scope")
+	}
+	if !manager.Allowed(PermInspectionsRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c1"}) ||
+		manager.Allowed(PermInspectionsRead, Ref{Gov: "13", Unit: "13-001", Center: "13-001/c2"}) {
+		t.Error("a center manager reads its own center's inspections only")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -205,7 +206,9 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
 		"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
 		"/manual", "/manual/counter", "/manual/follow-up",
-		"/problems", "/problems/summary", "/problems/teams", "/needs", "/tills", "/collections", "/verify"}
+		"/problems", "/problems/summary", "/problems/teams", "/needs", "/tills", "/collections", "/verify",
+		"/inspections", "/inspections/plans", "/inspections/visits", "/inspections/actions", "/inspections/committees",
+		"/inspections/checklists", "/inspections/committees/new", "/inspections/plans/new", "/inspections/checklists/new"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)
@@ -336,4 +339,79 @@ func TestTrainingSessionPage(t *testing.T) {
 		s.axe("training session " + lang)
 		s.switchLang()
 	}
+}
+
+// A committee member records a planned visit on a phone: every item scored with one tap,
+// an item left out is named, the score is shown before saving, and the visit page shows
+// the saved score. The form and the visit page pass axe.
+func TestRecordVisitOnAPhone(t *testing.T) {
+	s := start(t, store.SQLite)
+	s.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	s.login("inspector")
+	s.open("/inspections")
+	s.clickNav(`#my-visits a.button`)
+	if h := s.text("h1"); !strings.Contains(h, "تسجيل زيارة") {
+		t.Fatalf("visit form heading %q", h)
+	}
+	s.axe("visit form ar (phone)")
+	n, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.querySelectorAll('fieldset.visit-item').length`))
+	if err != nil || n < 10 {
+		t.Fatalf("%d checklist items on the form (%v)", n, err)
+	}
+	// Touch targets: every choice is at least 44 px high and fits the screen.
+	small, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('.scale label')].filter(l => {
+		const r = l.getBoundingClientRect(); return r.height < 44 || r.left < 0 || r.right > window.innerWidth }).length`))
+	if err != nil || small > 0 {
+		t.Errorf("%d choices are smaller than a finger or off the screen (%v)", small, err)
+	}
+	// Score every item but the last: "yes" for all but the second, "partly" there.
+	for i := 1; i < n; i++ {
+		choice := "scale-2"
+		if i == 2 {
+			choice = "scale-1"
+		}
+		s.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`ol.visit-items > li:nth-child(%d) label.%s`, i, choice))))
+	}
+	s.clickNav(`#review-score`)
+	if e := s.text(`fieldset.visit-item.has-error .error`); e == "" {
+		t.Fatal("the unscored item is not named")
+	}
+	if _, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](`!!document.querySelector('#save-visit')`)); err != nil {
+		t.Fatal(err)
+	}
+	s.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`ol.visit-items > li:nth-child(%d) label.scale-0`, n))))
+	s.clickNav(`#review-score`)
+	preview := s.text(`#score-preview`)
+	if !strings.Contains(preview, "/") {
+		t.Fatalf("no score before saving: %q", preview)
+	}
+	s.axe("visit form with its score ar (phone)")
+	s.clickNav(`#save-visit`)
+	score := s.text(`#visit-score`)
+	if !strings.Contains(preview, strings.TrimSpace(score)) {
+		t.Errorf("saved score %q is not the one shown before saving (%q)", score, preview)
+	}
+	if flash := s.text(`.flash`); flash == "" {
+		t.Error("no confirmation after saving")
+	}
+	scroll, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil || scroll > 0 {
+		t.Errorf("the visit page overflows a phone screen by %dpx (%v)", scroll, err)
+	}
+	s.axe("visit page ar (phone)")
+	// A finding with its corrective action and a photo, from the same phone.
+	photo := filepath.Join(t.TempDir(), "signage.png")
+	if err := os.WriteFile(photo, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 200)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.do(chromedp.SetValue(chromedp.CSS(`#f-category`), "premises"), chromedp.SetValue(chromedp.CSS(`#f-severity`), "medium"),
+		chromedp.SendKeys(chromedp.CSS(`#f-description`), "لافتة الرسوم غير محدثة"),
+		chromedp.SendKeys(chromedp.CSS(`#f-action`), "تركيب لافتة محدثة"),
+		chromedp.SetValue(chromedp.CSS(`#f-owner_username`), "manager"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#f-files`), []string{photo}))
+	s.clickNav(`#add-finding`)
+	if status := s.text(`#action-status`); status == "" || !strings.Contains(s.text(`.attachments`), "signage.png") {
+		t.Fatalf("finding page: status %q", status)
+	}
+	s.axe("finding page ar (phone)")
 }

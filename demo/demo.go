@@ -60,6 +60,9 @@ func Ensure(ctx context.Context, db *store.DB, password string) (string, error) 
 		if err := loadCitizen(tx); err != nil { // the demo citizen's identity and online requests
 			return err
 		}
+		if err := addInspections(tx, Seed()); err != nil {
+			return err
+		}
 		loaded = true
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('demo', 'loaded')`)
 		return err

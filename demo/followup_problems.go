@@ -83,8 +83,8 @@ func targetFor(rng *rand.Rand, c string) string {
 	return ""
 }
 
-// followUp holds what the demo's follow-up data is made with.
-type followUp struct {
+// problemDemo holds what the demo's follow-up data is made with.
+type problemDemo struct {
 	tx       *store.Tx
 	rng      *rand.Rand
 	now      time.Time
@@ -109,7 +109,7 @@ func loadFollowUp(tx *store.Tx) error {
 	if err != nil {
 		return err
 	}
-	f := &followUp{tx: tx, now: tx.Now, users: map[string]*markaz.Principal{}, agents: map[string]*markaz.Principal{},
+	f := &problemDemo{tx: tx, now: tx.Now, users: map[string]*markaz.Principal{}, agents: map[string]*markaz.Principal{},
 		rng: rand.New(rand.NewPCG(sc.Seed^0x70726f62, sc.Seed))}
 	defer func() { tx.Now = f.now }()
 	for _, du := range sc.Users {
@@ -143,7 +143,7 @@ func loadFollowUp(tx *store.Tx) error {
 
 // at sets the transaction's instant; it reports false for an instant after now (the event
 // has not happened yet).
-func (f *followUp) at(t time.Time) bool {
+func (f *problemDemo) at(t time.Time) bool {
 	if !t.Before(f.now) {
 		return false
 	}
@@ -153,7 +153,7 @@ func (f *followUp) at(t time.Time) bool {
 
 // equip records the inventory of every developed center of the follow-up governorates a
 // year and a half ago, all working; the demo center's staff are its real demo users.
-func (f *followUp) equip() error {
+func (f *problemDemo) equip() error {
 	in, args := "", []any{markaz.KindFixed, markaz.DevDeveloped}
 	for i, g := range followUpGovs {
 		if i > 0 {
@@ -210,7 +210,7 @@ type incident struct {
 }
 
 // report reports DemoProblems problems over the year before now and plays their lives.
-func (f *followUp) report() error {
+func (f *problemDemo) report() error {
 	var list []incident
 	for i := 0; i < DemoProblems; i++ {
 		site := f.sites[0] // the demo center carries a quarter of them
@@ -241,7 +241,7 @@ func (f *followUp) report() error {
 }
 
 // supervisorOf is the demo supervisor of a site's governorate.
-func (f *followUp) supervisorOf(s *fuSite) *markaz.Principal {
+func (f *problemDemo) supervisorOf(s *fuSite) *markaz.Principal {
 	if s.center.GovCode == "01" {
 		return f.users["cairo"]
 	}
@@ -251,7 +251,7 @@ func (f *followUp) supervisorOf(s *fuSite) *markaz.Principal {
 // live reports one problem and takes it through triage, escalation, work, resolution and
 // confirmation, as far as now allows; about one in five stays open on the way, most of
 // them recent.
-func (f *followUp) live(in incident, i int) error {
+func (f *problemDemo) live(in incident, i int) error {
 	f.at(in.at)
 	rep := problem.Report{CenterID: in.site.center.ID, Category: in.c.category, Title: in.c.title,
 		Description: in.c.description, Severity: problem.Severities[f.rng.IntN(3)]}
@@ -373,7 +373,7 @@ func (s *fuSite) working(device string) *resource.Equipment {
 }
 
 // setItem changes an item's status at the site, by its staff.
-func (f *followUp) setItem(s *fuSite, item *resource.Equipment, status string) error {
+func (f *problemDemo) setItem(s *fuSite, item *resource.Equipment, status string) error {
 	ch := *item
 	ch.Status = status
 	e, err := f.tx.UpdateEquipment(s.staff, item.ID, &ch)
@@ -416,7 +416,7 @@ var needPlans = []needPlan{
 // raiseNeeds raises the demo needs and takes each to its planned state: the demo
 // governorates' supervisors raise theirs, a supervisor account stands in for the others;
 // the ministry decides; deliveries come in parts.
-func (f *followUp) raiseNeeds() error {
+func (f *problemDemo) raiseNeeds() error {
 	ministry := f.users["ministry"]
 	for i, np := range needPlans {
 		sup := f.users["sharqia"]

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,6 +64,35 @@ func queryInt(r *http.Request, name string, def int) (int, error) {
 			Fields: []markaz.FieldError{{Field: name, Code: "number_format"}}}
 	}
 	return n, nil
+}
+
+// queryFlags reads optional true/false query parameters into the bools named, and
+// queryDates optional YYYY-MM-DD ones (any digits) into the dates; problems go to v, in
+// name order.
+func queryFlags(r *http.Request, v *markaz.Validator, flags map[string]*bool) {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		to := flags[name]
+		switch r.URL.Query().Get(name) {
+		case "", "false":
+		case "true":
+			*to = true
+		default:
+			v.Add(name, "bool_format", nil)
+		}
+	}
+}
+
+func queryDates(r *http.Request, v *markaz.Validator, dates map[string]*markaz.Date) {
+	for _, name := range slices.Sorted(maps.Keys(dates)) {
+		to := dates[name]
+		if s := r.URL.Query().Get(name); s != "" {
+			d, err := markaz.ParseDate(markaz.LatinDigits(s))
+			if err != nil {
+				v.Add(name, "date_format", nil)
+			}
+			*to = d
+		}
+	}
 }
 
 // jsonAction is the common shape of a JSON write: the caller must hold perm somewhere, the

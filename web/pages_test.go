@@ -157,7 +157,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance)/[^"?#]+)"`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance|inspections)/[^"?#]+)"`)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		walk := func(c *http.Client, lang string, paths []string) {
 			visited, shapes := map[string]bool{}, map[string]bool{}
@@ -192,7 +192,10 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
 				"/training", "/training/courses", "/training/sessions/new", "/training/coverage", "/training/coverage?code=13",
 				"/manual", "/manual/follow-up", "/problems", "/problems/summary", "/problems/teams", "/needs",
-				"/tills", "/collections", "/verify", "/simgw", "/payments", checkout}, extra...), follow...))
+				"/tills", "/collections", "/verify", "/simgw", "/payments", checkout,
+				"/inspections", "/inspections/committees", "/inspections/committees/new", "/inspections/plans",
+				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
+				"/inspections/checklists", "/inspections/checklists/new"}, extra...), follow...))
 		}
 		// The finance officer's desk (the administrator holds no finance.manage).
 		fin := e.browser()

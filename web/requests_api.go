@@ -141,30 +141,8 @@ func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, e
 	if f.Status != "" {
 		v.OneOf("status", f.Status, request.Statuses...)
 	}
-	for _, b := range []struct {
-		name string
-		to   *bool
-	}{{"overdue", &f.Overdue}, {"escalated", &f.Escalated}} {
-		switch q.Get(b.name) {
-		case "", "false":
-		case "true":
-			*b.to = true
-		default:
-			v.Add(b.name, "bool_format", nil)
-		}
-	}
-	for _, d := range []struct {
-		name string
-		to   *markaz.Date
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if s := q.Get(d.name); s != "" {
-			t, err := markaz.ParseDate(markaz.LatinDigits(s))
-			if err != nil {
-				v.Add(d.name, "date_format", nil)
-			}
-			*d.to = t
-		}
-	}
+	queryFlags(r, &v, map[string]*bool{"overdue": &f.Overdue, "escalated": &f.Escalated})
+	queryDates(r, &v, map[string]*markaz.Date{"from": &f.From, "to": &f.To})
 	v.Text("q", f.Query, 100, false)
 	limit, after, err := pageParams(r)
 	if err := v.Merge(err, nil); err != nil {

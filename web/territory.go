@@ -261,6 +261,9 @@ type govPage struct {
 	Errors map[string]string
 	// Done is the message of the change just made to unit DoneUnit, shown under its row.
 	Done, DoneUnit string
+	// Overdue lists the governorate's overdue corrective actions (nil for a reader
+	// who may not see its follow-up).
+	Overdue *store.ActionList
 }
 
 // unitDone sends the browser back to the unit's row after a change, where the page
@@ -321,6 +324,9 @@ func (s *Server) renderGov(w http.ResponseWriter, r *http.Request, p *markaz.Pri
 		pg.Next = "/territory/" + g.Code + "?" + q.Encode()
 	}
 	pg.Gov, pg.Types, pg.Today = g, unitTypeOptions(info(r).lang), markaz.Today(s.db.Clock).String()
+	if pg.Overdue, err = s.govOverdue(r, p, g.Code); err != nil {
+		return err
+	}
 	s.render(w, r, status, "territory_gov", "territory.gov_title", pg)
 	return nil
 }
