@@ -41,7 +41,14 @@ func TestDemoTraining(t *testing.T) {
 				shares[r.Code] = *r.Total.Share
 			}
 		}
-		if len(shares) != len(trainingGovs) || shares["13"] <= shares["24"] || shares["24"] < 0.2 || shares["13"] > 0.97 {
+		// Governorates the training demo covers have a share (other demo staff, such as the
+		// inspection demo's inspectors, may add governorates with none trained).
+		for _, g := range trainingGovs {
+			if _, ok := shares[g]; !ok {
+				t.Errorf("no coverage for governorate %s", g)
+			}
+		}
+		if shares["13"] <= shares["24"] || shares["24"] < 0.2 || shares["13"] > 0.97 {
 			t.Errorf("governorate shares %v", shares)
 		}
 		for _, role := range training.Roles {

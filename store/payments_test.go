@@ -847,22 +847,32 @@ func TestCollectionsByCenterAndGovernorate(t *testing.T) {
 	})
 }
 
-func TestCitizenOwnsByMobile(t *testing.T) {
+func TestCitizenOwnsByNationalIDAndMobile(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
 		w := newPayWorld(t, db, clock)
 		number, _ := w.awaiting("01001234567")
-		mk := func(name, mobile string) *markaz.Principal {
+		var nid string // the request's applicant: a citizen owns it by national ID and mobile
+		db.Read(ctx, func(tx *store.Tx) error {
+			return tx.Get(&nid, `SELECT national_id FROM requests WHERE tracking_number = ?`, number)
+		})
+		mk := func(name, mobile, nid string) *markaz.Principal {
 			u := &markaz.User{Username: name, FullName: name, Mobile: mobile, PasswordHash: "x"}
 			if err := u.Validate(); err != nil {
 				t.Fatal(err)
 			}
 			u.Assignments = []markaz.Assignment{{Role: markaz.RoleCitizen, Level: markaz.LevelNation, StartsOn: markaz.Date{Y: 2020, M: 1, D: 1}}}
-			if err := db.Write(ctx, func(tx *store.Tx) error { return tx.InsertUser(store.Actor{}, u) }); err != nil {
+			if err := db.Write(ctx, func(tx *store.Tx) error {
+				if err := tx.InsertUser(store.Actor{}, u); err != nil {
+					return err
+				}
+				_, err := tx.Exec(`UPDATE users SET national_id = ? WHERE id = ?`, nid, u.ID)
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
 			return &markaz.Principal{UserID: u.ID, Username: name, Assignments: u.Assignments}
 		}
-		owner, stranger := mk("owner", "+20 100 123 4567"), mk("stranger", "01111111111")
+		owner, stranger := mk("owner", "+20 100 123 4567", nid), mk("stranger", "01111111111", "29001011399992")
 		if _, err := w.start(owner, number, payment.MethodCash, ""); markaz.ErrorCode(err) != markaz.EInvalid {
 			t.Errorf("a citizen pays cash through the API: %v", err)
 		}

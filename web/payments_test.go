@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -104,7 +103,7 @@ func (e *payEnvT) staff() payStaff {
 	return w
 }
 
-// citizen makes a citizen account holding a mobile number.
+// citizen makes a verified citizen account holding a mobile number (and payNID's national ID).
 func (e *payEnvT) citizen(username, mobile string) {
 	e.t.Helper()
 	u := &markaz.User{Username: username, FullName: "Citizen " + username, Mobile: mobile, PasswordHash: auth.Hash(testPassword, cheap)}
@@ -112,21 +111,30 @@ func (e *payEnvT) citizen(username, mobile string) {
 		e.t.Fatal(err)
 	}
 	u.Assignments = []markaz.Assignment{{Role: markaz.RoleCitizen, Level: markaz.LevelNation, StartsOn: markaz.Date{Y: 2020, M: 1, D: 1}}}
-	if err := e.db.Write(context.Background(), func(tx *store.Tx) error { return tx.InsertUser(store.Actor{}, u) }); err != nil {
+	if err := e.db.Write(context.Background(), func(tx *store.Tx) error {
+		if err := tx.InsertUser(store.Actor{}, u); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE users SET national_id = ? WHERE id = ?`, payNID(mobile), u.ID)
+		return err
+	}); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-var payNIDs int
+// payNID is the national ID of the test citizen holding mobile: a citizen owns the
+// requests with their national ID and mobile, so requests made for a mobile carry it.
+func payNID(mobile string) string {
+	first := "2900101130" + mobile[len(mobile)-3:]
+	c, _ := nationalid.CheckDigit(first)
+	return first + string(c)
+}
 
 // awaiting registers a request for mobile and takes it to awaiting payment.
 func (e *payEnvT) awaiting(mobile string) (number string, due int64) {
 	e.t.Helper()
-	payNIDs++
-	first := fmt.Sprintf("2900101130%03d", payNIDs%1000)
-	c, _ := nationalid.CheckDigit(first)
 	st, b := e.call("POST", "/api/v1/requests", e.w.clerk, map[string]any{"service_code": "SHOP-LIC", "channel": "counter",
-		"applicant": map[string]any{"national_id": first + string(c), "name": "مواطن", "mobile": mobile}})
+		"applicant": map[string]any{"national_id": payNID(mobile), "name": "مواطن", "mobile": mobile}})
 	if st != 201 {
 		e.t.Fatalf("register: %d %v", st, b["_raw"])
 	}
