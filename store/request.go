@@ -7,14 +7,14 @@ package store
 // history, search through indexed normalised columns, and keyset-paged lists.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
-	"context"
-
 	"markaz"
+	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/nationalid"
 	"markaz/request"
@@ -297,9 +297,9 @@ func (tx *Tx) Request(scope markaz.Scope, number string) (*RequestDetail, error)
 // ActOnRequest applies one workflow action by p (input checked with
 // request.CheckAction). version, when not nil, must be the request's current version. The
 // UPDATE is conditional on the version and status read, so of concurrent actions exactly
-// one wins and the others get a conflict. Leaving a status that waits on the citizen adds
-// the paused working days (a day counts when the request was waiting at its end) and
-// recomputes the due date with DueDate over the duration plus all pauses.
+// one wins and the others get a conflict. The clocks move by request.Apply: leaving a
+// status that waits on the citizen adds the paused working days and recomputes the due
+// date in the request's calendar over the duration plus all pauses.
 func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, version *int) (*RequestDetail, error) {
 	d, err := tx.Request(p.Scope(markaz.PermRequestsRead), number)
 	if err != nil {
@@ -318,28 +318,15 @@ func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, ver
 		return nil, err
 	}
 	before := auditView(&r)
-	today := tx.Today()
-	if request.Waiting(r.Status) && r.PausedSince != nil {
-		cal, err := tx.CalendarFor(r.GovCode, r.CenterID)
-		if err != nil {
-			return nil, err
-		}
-		r.PausedDays += cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), today.AddDays(-1))
-		r.PausedSince = nil
-		if r.DueDate, err = tx.DueDate(r.GovCode, r.CenterID, r.SubmittedOn, r.WorkingDays+r.PausedDays); err != nil {
+	var cal *calendar.Calendar // needed only to end a pause
+	if r.Paused() {
+		if cal, err = tx.CalendarFor(r.GovCode, r.CenterID); err != nil {
 			return nil, err
 		}
 	}
-	if request.Waiting(plan.To) {
-		r.PausedSince = &today
+	if err := r.Apply(plan, cal, tx.Now); err != nil {
+		return nil, err
 	}
-	if request.Decided(plan.To) {
-		r.DecidedAt = &tx.Now
-	}
-	if plan.To == request.StatusDelivered {
-		r.DeliveredAt = &tx.Now
-	}
-	r.Status, r.StepKey = plan.To, plan.ToStep
 	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, due_date = ?, paused_days = ?, paused_since = ?,
 		decided_at = ?, delivered_at = ?, version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ? AND status = ?`, r.Status, r.StepKey, r.DueDate, r.PausedDays, r.PausedSince,
