@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+
 	"markaz"
 	"markaz/request"
 	"markaz/tracking"
@@ -84,36 +86,56 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 	if err := tx.assignTracking(rs); err != nil {
 		return err
 	}
-	var reqs, events, fees []any
-	for i := range rs {
-		r := &rs[i]
-		if r.ID == "" {
-			r.ID = markaz.NewID()
+	reqs, events, fees := tx.rowWriter("requests", bulkRequestCols), tx.rowWriter("request_events", bulkEventCols),
+		tx.rowWriter("request_fee_lines", bulkFeeCols)
+	defer reqs.close()
+	defer events.close()
+	defer fees.close()
+	// Requests go in groups of one statement; their events and fee lines follow them (the
+	// foreign keys are checked at once), carried over to the next statement when it is
+	// not full.
+	for len(rs) > 0 {
+		group := rs[:min(len(rs), reqs.per)]
+		rs = rs[len(group):]
+		for i := range group {
+			r := &group[i]
+			if r.ID == "" {
+				r.ID = markaz.NewID()
+			}
+			docs, err := json.Marshal(append([]string{}, r.Documents...))
+			if err != nil {
+				return err
+			}
+			reqs.add(r.ID, r.TrackingNumber, digitsOnly(r.TrackingNumber), r.ServiceCode, r.DurationVersionID,
+				r.WorkingDays, r.CenterID, r.GovCode, r.UnitCode, r.Channel, r.Status, r.StepKey, r.NationalID, r.Name,
+				markaz.NormalizeSearch(r.Name), r.Mobile, string(docs), r.Notes, r.SubmittedAt, r.SubmittedOn, r.DueDate,
+				r.PausedDays, r.PausedSince, r.DecidedAt, r.DeliveredAt, r.FeesDue, r.FeesPaid, r.PaymentMethod,
+				r.Version, r.CreatedBy, r.UpdatedAt)
 		}
-		docs, err := json.Marshal(append([]string{}, r.Documents...))
-		if err != nil {
+		if err := reqs.flush(); err != nil {
 			return err
 		}
-		reqs = append(reqs, r.ID, r.TrackingNumber, digitsOnly(r.TrackingNumber), r.ServiceCode, r.DurationVersionID,
-			r.WorkingDays, r.CenterID, r.GovCode, r.UnitCode, r.Channel, r.Status, r.StepKey, r.NationalID, r.Name,
-			markaz.NormalizeSearch(r.Name), r.Mobile, string(docs), r.Notes, r.SubmittedAt, r.SubmittedOn, r.DueDate,
-			r.PausedDays, r.PausedSince, r.DecidedAt, r.DeliveredAt, r.FeesDue, r.FeesPaid, r.PaymentMethod, r.Version,
-			r.CreatedBy, r.UpdatedAt)
-		for _, e := range r.Events {
-			events = append(events, markaz.NewID(), r.ID, e.Seq, e.At, e.UserID, e.Username, e.Action, e.From, e.To,
-				e.FromStep, e.ToStep, e.Note)
-		}
-		for j, l := range r.Fees {
-			fees = append(fees, r.ID, j+1, l.FeeVersionID, l.Key, l.NameAr, l.NameEn, l.AmountPiasters)
+		for i := range group {
+			r := &group[i]
+			for _, e := range r.Events {
+				events.add(markaz.NewID(), r.ID, e.Seq, e.At, e.UserID, e.Username, e.Action, e.From, e.To,
+					e.FromStep, e.ToStep, e.Note)
+				if err := events.flushFull(); err != nil {
+					return err
+				}
+			}
+			for j, l := range r.Fees {
+				fees.add(r.ID, j+1, l.FeeVersionID, l.Key, l.NameAr, l.NameEn, l.AmountPiasters)
+				if err := fees.flushFull(); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	if err := tx.insertMany("requests", bulkRequestCols, reqs); err != nil {
+	if err := events.flush(); err != nil {
 		return err
 	}
-	if err := tx.insertMany("request_events", bulkEventCols, events); err != nil {
-		return err
-	}
-	return tx.insertMany("request_fee_lines", bulkFeeCols, fees)
+	return fees.flush()
 }
 
 var (
@@ -167,34 +189,66 @@ func (tx *Tx) assignTracking(rs []BulkRequest) error {
 	return nil
 }
 
-// insertMany inserts rows of len(cols) values each (args holds them row after row) with
-// multi-row INSERTs of up to bulkRows rows, within the engine's limit on parameters per
-// statement; the full-size statement is prepared once.
-func (tx *Tx) insertMany(table string, cols []string, args []any) error {
+// rows writes rows of one table with multi-row INSERTs of up to per rows (bulkRows,
+// within the engine's limit on parameters per statement); the full-size statement is
+// prepared once, and one buffer of values is reused.
+type rows struct {
+	tx   *Tx
+	head string // INSERT INTO … VALUES
+	row  string // (?, …, ?)
+	ncol int
+	per  int
+	stmt *sqlx.Stmt
+	args []any
+}
+
+func (tx *Tx) rowWriter(table string, cols []string) *rows {
 	limit := maxParamsSQLite
 	if tx.dialect == Postgres {
 		limit = maxParamsPostgres
 	}
 	per := min(limit/len(cols), bulkRows)
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	row := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
-	values := func(n int) string { return head + row + strings.Repeat(", "+row, n-1) }
-	width := per * len(cols)
-	if len(args) >= width {
-		st, err := tx.tx.Preparex(tx.tx.Rebind(values(per)))
+	return &rows{tx: tx, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+		row: "(?" + strings.Repeat(", ?", len(cols)-1) + ")", ncol: len(cols), per: per,
+		args: make([]any, 0, per*len(cols))}
+}
+
+// add queues one row's values.
+func (w *rows) add(values ...any) { w.args = append(w.args, values...) }
+
+// flushFull writes the queued rows when they fill a statement.
+func (w *rows) flushFull() error {
+	if len(w.args) < w.per*w.ncol {
+		return nil
+	}
+	if w.stmt == nil {
+		st, err := w.tx.tx.Preparex(w.tx.tx.Rebind(w.values(w.per)))
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		for ; len(args) >= width; args = args[width:] {
-			if _, err := st.Exec(args[:width]...); err != nil {
-				return err
-			}
-		}
+		w.stmt = st
 	}
-	if len(args) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(values(len(args)/len(cols)), args...)
+	_, err := w.stmt.Exec(w.args...)
+	clear(w.args)
+	w.args = w.args[:0]
 	return err
+}
+
+// flush writes every queued row.
+func (w *rows) flush() error {
+	if err := w.flushFull(); err != nil || len(w.args) == 0 {
+		return err
+	}
+	_, err := w.tx.Exec(w.values(len(w.args)/w.ncol), w.args...)
+	clear(w.args)
+	w.args = w.args[:0]
+	return err
+}
+
+func (w *rows) values(n int) string { return w.head + w.row + strings.Repeat(", "+w.row, n-1) }
+
+func (w *rows) close() {
+	if w.stmt != nil {
+		w.stmt.Close()
+	}
 }
