@@ -648,6 +648,52 @@ func TestAddRequestsTrackingNumbers(t *testing.T) {
 	})
 }
 
+// When an administrator has shortened a workflow, the actions it no longer allows are not
+// made (the requests stay where the workflow left them), and the run still succeeds.
+func TestAddRequestsWithAChangedWorkflow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		ctx := context.Background()
+		if _, err := Ensure(ctx, db, pw); err != nil {
+			t.Fatal(err)
+		}
+		steps := []catalog.Step{
+			{Key: "intake", Role: markaz.RoleClerk, Actions: []string{catalog.ActionForward, catalog.ActionCancel}},
+			{Key: "ready", Role: markaz.RoleClerk, Actions: []string{catalog.ActionDeliver}}}
+		services := catalogOf(t, db)
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			for code, s := range services {
+				var v markaz.Validator
+				if _, err := tx.UpdateService(store.Actor{Username: "admin"}, markaz.Scope{All: true}, code,
+					store.ServiceEdit{NameAr: s.NameAr, NameEn: s.NameEn, Online: s.Online, Documents: s.Documents,
+						Steps: steps}, &v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := AddRequests(ctx, db, 300, 5, clock)
+		if err != nil || st.Requests != 300 || st.Refused == 0 {
+			t.Fatalf("%+v %v: want every request added and some actions refused", st, err)
+		}
+		services = catalogOf(t, db)
+		now := clock.Now()
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			for _, g := range loadRequests(t, db) {
+				cal, err := tx.CalendarFor(g.GovCode, g.CenterID)
+				if err != nil {
+					return err
+				}
+				replay(t, g, services[g.ServiceCode], cal, now)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestAddRequestsRefusesARealDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
 		_, err := AddRequests(context.Background(), db, 10, 1, clock)
