@@ -12,14 +12,15 @@ package demo
 // (pauses, due dates, decided_at, delivered_at) exactly as store.ActOnRequest does. An
 // action the workflow refuses (an administrator changed the service's steps) is not
 // made, and the request stays where it is.
+//
 // Between actions the daily deadlines job runs at 00:10 and makes the changes
 // request.Deadlines lists, as store.DeadlineBatch does, by the system actor: statutory
 // deemed approvals (then the result is prepared and handed over, or still waits),
 // statutory escalations and step escalations. Nothing happens after now, so recent
 // requests are still open.
 //
-// Submissions are generated day by day in time order, so memory holds a few batches
-// whatever the number of requests. Each batch is one transaction: store.InsertRequestsBulk
+// Submissions are generated day by day in time order, so memory holds two batches
+// (one written, the next waiting) whatever the number of requests. Each batch is one transaction: store.InsertRequestsBulk
 // (tracking numbers reserved from the centers' series inside the transaction, so a
 // server registering at the same time never collides) and ONE audit entry saying how
 // many demo requests the batch added — demo requests are not audited one by one. No SMS
