@@ -7,14 +7,14 @@ package store
 // history, search through indexed normalised columns, and keyset-paged lists.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
-	"context"
-
 	"markaz"
+	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/citizen"
 	"markaz/nationalid"
@@ -211,48 +211,58 @@ func fieldErr(field, code string) error {
 	return v.Err()
 }
 
-// nextTrackingNumber takes the next number of the center's series with UPDATE … RETURNING
-// (the row lock makes numbers gap-free and unique across instances: a rolled-back
-// registration gives its number back). A center's first request creates its series, under
-// a lock on its governorate's row, with the prefix GG + the next free two digits.
+// nextTrackingNumber takes the next number of the center's series (see reserveTracking).
 func (tx *Tx) nextTrackingNumber(c *markaz.Center) (string, error) {
-	take := func() (string, error) {
+	prefix, seq, err := tx.reserveTracking(c, 1)
+	if err != nil {
+		return "", err
+	}
+	return tracking.Format(prefix, seq)
+}
+
+// reserveTracking takes the next k sequence numbers of the center's series, first to
+// first+k-1, with UPDATE … RETURNING (the row lock makes numbers gap-free and unique across
+// instances: a rolled-back transaction gives its numbers back). A center's first request
+// creates its series, under a lock on its governorate's row, with the prefix GG + the
+// next free two digits.
+func (tx *Tx) reserveTracking(c *markaz.Center, k int) (prefix string, first int64, err error) {
+	take := func() (string, int64, error) {
 		var s struct {
 			Prefix string `db:"prefix"`
 			Next   int64  `db:"next_seq"`
 		}
-		if err := tx.Get(&s, `UPDATE tracking_series SET next_seq = next_seq + 1 WHERE center_id = ?
-			RETURNING prefix, next_seq`, c.ID); err != nil {
-			return "", err
+		if err := tx.Get(&s, `UPDATE tracking_series SET next_seq = next_seq + ? WHERE center_id = ?
+			RETURNING prefix, next_seq`, k, c.ID); err != nil {
+			return "", 0, err
 		}
-		return tracking.Format(s.Prefix, s.Next-1)
+		return s.Prefix, s.Next - int64(k), nil
 	}
-	n, err := take()
+	prefix, first, err = take()
 	if markaz.ErrorCode(err) != markaz.ENotFound {
-		return n, err
+		return prefix, first, err
 	}
 	var gov string
 	if err := tx.Get(&gov, `SELECT code FROM governorates WHERE code = ?`+tx.ForUpdate(), c.GovCode); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	if n, err := take(); markaz.ErrorCode(err) != markaz.ENotFound { // created while we waited
-		return n, err
+	if prefix, first, err = take(); markaz.ErrorCode(err) != markaz.ENotFound { // created while we waited
+		return prefix, first, err
 	}
 	var last []string
 	if err := tx.Select(&last, `SELECT prefix FROM tracking_series WHERE gov_code = ? ORDER BY prefix DESC LIMIT 1`, gov); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	k := 1
+	n := 1
 	if len(last) == 1 {
-		fmt.Sscanf(last[0][2:], "%d", &k)
-		k++
+		fmt.Sscanf(last[0][2:], "%d", &n)
+		n++
 	}
-	if k > 99 || len(gov) != 2 {
-		return "", markaz.Errorf(markaz.EConflict, "error.tracking_series_full")
+	if n > 99 || len(gov) != 2 {
+		return "", 0, markaz.Errorf(markaz.EConflict, "error.tracking_series_full")
 	}
 	if _, err := tx.Exec(`INSERT INTO tracking_series (center_id, gov_code, prefix, next_seq, created_at)
-		VALUES (?, ?, ?, 1, ?)`, c.ID, gov, fmt.Sprintf("%s%02d", gov, k), tx.Now); err != nil {
-		return "", err
+		VALUES (?, ?, ?, 1, ?)`, c.ID, gov, fmt.Sprintf("%s%02d", gov, n), tx.Now); err != nil {
+		return "", 0, err
 	}
 	return take()
 }
@@ -423,26 +433,14 @@ func (tx *Tx) changeRequest(actor Actor, r *request.Request, c change) (done boo
 	if !c.due.IsZero() {
 		next.DueDate = c.due
 	}
-	today := tx.Today()
-	if request.Waiting(r.Status) && r.PausedSince != nil {
-		cal, err := tx.CalendarFor("", r.CenterID)
-		if err != nil {
-			return false, err
-		}
-		next.PausedDays += cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), today.AddDays(-1))
-		next.PausedSince = nil
-		if next.DueDate, err = tx.DueDate("", r.CenterID, r.SubmittedOn, r.WorkingDays+next.PausedDays); err != nil {
+	var cal *calendar.Calendar // needed only to end a pause
+	if r.Paused() {
+		if cal, err = tx.CalendarFor("", r.CenterID); err != nil {
 			return false, err
 		}
 	}
-	if request.Waiting(plan.To) && !request.Waiting(r.Status) {
-		next.PausedSince = &today
-	}
-	if request.Decided(plan.To) && !request.Decided(r.Status) {
-		next.DecidedAt = &tx.Now
-	}
-	if plan.To == request.StatusDelivered {
-		next.DeliveredAt = &tx.Now
+	if err := next.Apply(plan, cal, tx.Now); err != nil {
+		return false, err
 	}
 	switch {
 	case action == EventStatutoryEscalated:

@@ -172,7 +172,7 @@ func (tx *Tx) workload(w *Workload, unit string) error {
 			w.OverdueTotal++
 			if len(w.Overdue) < MaxWorkloadOverdue {
 				w.Overdue = append(w.Overdue, WorkloadOverdue{Request: *r, StepRole: role,
-					LastActor: last[r.ID].Username, OverdueDays: daysBetween(r.DueDate, today)})
+					LastActor: last[r.ID].Username, OverdueDays: request.DaysBetween(r.DueDate, today)})
 			}
 		}
 	}
