@@ -140,7 +140,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		if err := db.Read(context.Background(), func(tx *store.Tx) error {
 			return tx.Select(&mine, `SELECT r.tracking_number FROM requests r JOIN users u ON u.national_id = r.national_id
 				AND u.mobile = r.mobile WHERE u.username = 'citizen' ORDER BY r.tracking_number`)
-		}); err != nil || len(mine) != 2 {
+		}); err != nil || len(mine) < 2 { // and the payments demo's request awaiting payment
 			t.Fatalf("the demo citizen's requests: %v %v", mine, err)
 		}
 		cit := e.browser()
