@@ -55,7 +55,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `markaz — operating and performance evaluation of the technology centers
 
 Commands:
-  markaz serve [--addr 127.0.0.1:8080] [--db ./markaz.db | postgres://…] [--demo]
+  markaz serve [--addr 127.0.0.1:8080] [--db ./markaz.db | postgres://…] [--demo] [--login-rate 30] [--track-rate 600]
   markaz migrate [--db …]
   markaz user add|list|disable|passwd …   (markaz user help)
   markaz audit verify [--db …]
@@ -120,6 +120,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	withDemo := fs.Bool("demo", false, "load demo data (only into a database demo mode created)")
 	demoRequests := fs.Int("demo-requests", demo.DefaultRequests, "requests --demo adds when it creates the demo data")
 	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
+	trackRate := fs.Int("track-rate", 600, "citizen tracking checks per minute per client address on this instance")
 	notifyOpts := addNotifyFlags(fs, getenv) // jobs & notifications (cli/jobs.go)
 	payOpts := addPaymentFlags(fs, getenv)   // payments (cli/payments.go)
 	if err := fs.Parse(args); err != nil {
@@ -176,6 +177,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	srv, err := web.NewServer(db, log, web.Config{
 		SecureCookies:      getenv("MARKAZ_SECURE_COOKIES") == "1",
 		LoginRatePerMinute: *loginRate,
+		TrackRatePerMinute: *trackRate,
 		DemoNotice:         *withDemo,
 		Gateways:           gws, PDF: receipts, PublicURL: *payOpts.public,
 	})

@@ -27,6 +27,10 @@ type Config struct {
 	// LoginRatePerMinute bounds login attempts per client address on this instance
 	// (the per-account lockout lives in the database). 0 means the default, 30.
 	LoginRatePerMinute int
+	// TrackRatePerMinute bounds citizen tracking checks per client address on this
+	// instance (the per-number failure limit lives in the database). 0 means the
+	// default, 600: many citizens share one carrier's address.
+	TrackRatePerMinute int
 	// DemoNotice is shown in the footer when the server runs demo data.
 	DemoNotice bool
 	// Payments: the payment gateways (nil: cash only), the PDF printer of receipts (nil:
@@ -55,6 +59,9 @@ type Server struct {
 func NewServer(db *store.DB, log *slog.Logger, cfg Config) (*Server, error) {
 	if cfg.LoginRatePerMinute <= 0 {
 		cfg.LoginRatePerMinute = 30
+	}
+	if cfg.TrackRatePerMinute <= 0 {
+		cfg.TrackRatePerMinute = trackPerMinute
 	}
 	p, err := loadPages()
 	if err != nil {

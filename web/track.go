@@ -18,8 +18,8 @@ import (
 	"markaz/store"
 )
 
-// trackPerMinute is the per-address rate of tracking checks on one instance: generous,
-// since many citizens share one mobile carrier's address.
+// trackPerMinute is the default per-address rate of tracking checks on one instance
+// (Config.TrackRatePerMinute): generous, since many citizens share one carrier's address.
 const trackPerMinute = 600
 
 // maxTrackInput bounds the tracking number as typed (grouping and spaces included).
@@ -29,7 +29,7 @@ const maxTrackInput = 64
 var trackLimiters sync.Map // *Server → *ipLimiter
 
 func (s *Server) trackLimiter() *ipLimiter {
-	l, _ := trackLimiters.LoadOrStore(s, newIPLimiter(trackPerMinute))
+	l, _ := trackLimiters.LoadOrStore(s, newIPLimiter(s.cfg.TrackRatePerMinute))
 	return l.(*ipLimiter)
 }
 
