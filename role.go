@@ -47,6 +47,13 @@ const (
 	PermPolicyWrite    = "policy.write"    // durations, holidays, KPI weights
 	PermRequestsRead   = "requests.read"   // read service requests and their history
 	PermRequestsWrite  = "requests.write"  // register requests and act on them
+	PermBacklogRead    = "backlog.read"    // backlog campaigns and their progress
+	PermBacklogManage  = "backlog.manage"  // campaigns, estimates, operators, imports, mismatch decisions
+	// An operator's reach with backlog.enter and backlog.verify is narrower than its role's
+	// territory: only the records of the campaigns it is a member of (the store checks the
+	// membership on every read and write).
+	PermBacklogEnter  = "backlog.enter"  // key paper files of one's campaigns, import files
+	PermBacklogVerify = "backlog.verify" // re-key another operator's files blind
 )
 
 var staffRead = []string{PermProgramRead, PermCentersRead}
@@ -54,20 +61,21 @@ var staffRead = []string{PermProgramRead, PermCentersRead}
 // rolePerms is the role × permission matrix.
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermProgramRead, PermCentersRead, PermCentersWrite, PermTerritoryWrite,
-		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead},
+		PermUsersRead, PermUsersManage, PermAuditRead, PermPolicyWrite, PermRequestsRead,
+		PermBacklogRead, PermBacklogManage},
 	RoleMinistry: {PermProgramRead, PermCentersRead, PermUsersRead, PermAuditRead, PermPolicyWrite,
-		PermRequestsRead},
+		PermRequestsRead, PermBacklogRead},
 	RoleSupervisor: {PermProgramRead, PermCentersRead, PermCentersWrite, PermUsersRead, PermUsersManage,
-		PermRequestsRead},
+		PermRequestsRead, PermBacklogRead, PermBacklogManage},
 	RoleCenterManager:   {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermRequestsWrite},
 	RoleClerk:           {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
 	RoleBackOffice:      {PermProgramRead, PermCentersRead, PermRequestsRead, PermRequestsWrite},
-	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead},
+	RoleHead:            {PermProgramRead, PermCentersRead, PermUsersRead, PermRequestsRead, PermBacklogRead},
 	RoleInspector:       {PermProgramRead, PermCentersRead, PermRequestsRead},
 	RoleFinance:         staffRead,
 	RoleTrainer:         staffRead,
 	RoleSupport:         staffRead,
-	RoleBacklogOperator: staffRead,
+	RoleBacklogOperator: {PermProgramRead, PermCentersRead, PermBacklogEnter, PermBacklogVerify},
 	RoleCitizen:         nil,
 }
 

@@ -1,6 +1,7 @@
 // Package sheet reads and writes tabular files — CSV and XLSX — one row at a time, so
 // that an import or an export of a million rows holds one row in memory, not the file.
-// CSV is UTF-8 (a leading byte-order mark is dropped on reading and written for Excel);
+// CSV is UTF-8 (a leading byte-order mark is dropped on reading and written for Excel;
+// cells that could start a formula are escaped on writing and unescaped on reading);
 // XLSX is read through excelize's row iterator with large sheets unpacked to a temporary
 // file, and written with its stream writer, right to left for Arabic.
 package sheet
@@ -87,6 +88,9 @@ func (c *csvReader) Next() ([]string, error) {
 	rec, err := c.r.Read()
 	if err == nil {
 		c.line++
+		for i, s := range rec {
+			rec[i] = UnescapeFormula(s)
+		}
 		return rec, nil
 	}
 	if errors.Is(err, io.EOF) {
@@ -178,6 +182,15 @@ func NewWriter(w io.Writer, f Format, rtl bool) (Writer, error) {
 }
 
 type csvWriter struct{ w *csv.Writer }
+
+// UnescapeFormula undoes EscapeFormula, so that a CSV file this package wrote (an error
+// report, say) reads back as it was: "'+2010…" is "+2010…" again.
+func UnescapeFormula(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
 
 func (c *csvWriter) Write(row []string) error {
 	out := make([]string, len(row))

@@ -74,7 +74,13 @@ func TestCSVRoundTripEscapesFormulas(t *testing.T) {
 	if f != CSV {
 		t.Errorf("format %s", f)
 	}
-	want := [][]string{rows[0], rows[1], {"'=1+1", rows[2][1], ""}, {"'@SUM(A1)", rows[3][1], "'-5"}}
+	// Written escaped, so a spreadsheet never evaluates them; read back as they were.
+	for _, esc := range []string{"'=1+1", "'@SUM(A1)", "'-5"} {
+		if !bytes.Contains(raw, []byte(esc)) {
+			t.Errorf("%s not escaped in %s", esc, raw)
+		}
+	}
+	want := [][]string{rows[0], rows[1], {"=1+1", rows[2][1], ""}, {"@SUM(A1)", rows[3][1], "-5"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q", got)
 	}

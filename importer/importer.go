@@ -1,0 +1,290 @@
+// Package importer runs backlog imports: it reads a CSV or XLSX file row by row (package
+// sheet), validates every row (backlog.ParseRow, then the store's Refs for its center and
+// service) and commits the rows in batches through the store, so memory stays bounded
+// whatever the file's size, a rejected row never stops the others, and an interrupted
+// import resumes after its last committed row with exactly the file's rows in the end.
+// Run does one import from a file at hand (the command line); Jobs runs the imports
+// uploaded through the web as leased jobs, on whichever instance claims them.
+package importer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"markaz"
+	"markaz/backlog"
+	"markaz/sheet"
+	"markaz/store"
+)
+
+// DefaultBatch is how many rows one transaction commits.
+const DefaultBatch = 1000
+
+// Options tune one run.
+type Options struct {
+	Batch int // rows per transaction; default DefaultBatch
+	// Progress is told of the import after each committed batch and at the end.
+	Progress func(im *store.Import)
+	// AfterBatch, when set, runs after each committed batch; an error stops the import
+	// there, as a crash would (tests use it to interrupt an import half-way).
+	AfterBatch func(im *store.Import) error
+
+	job   *store.Job    // the job being run, whose lease each batch extends
+	lease time.Duration // how far each batch extends it
+}
+
+// parsed is one data row read from the file, checked as far as the row alone allows.
+type parsed struct {
+	line     int
+	cells    []string
+	key      string
+	center   string // the center code as the row gives it
+	row      *backlog.Row
+	problems []markaz.FieldError
+}
+
+// Run imports the file at path into import id (created with store.CreateImport), from
+// the row after its last committed one. It returns the import as it stands at the end:
+// done, failed (the file's header or format is unusable: its Problems say why), or — with
+// an error — interrupted and resumable by running it again.
+func Run(ctx context.Context, db *store.DB, id, path string, o Options) (*store.Import, error) {
+	if o.Batch <= 0 {
+		o.Batch = DefaultBatch
+	}
+	var im *store.Import
+	var camp *store.CampaignRow
+	err := db.Read(ctx, func(tx *store.Tx) (err error) {
+		if im, err = tx.Import(id); err != nil {
+			return err
+		}
+		camp, err = tx.Campaign(im.CampaignID)
+		return err
+	})
+	if err != nil {
+		return im, err
+	}
+	if im.Status == store.ImportDone || im.Status == store.ImportFailed {
+		if o.job != nil { // finished by an earlier run: nothing left but the job
+			err = db.Write(ctx, func(tx *store.Tx) error { return tx.CompleteJob(*o.job) })
+		}
+		return im, err
+	}
+	h, total, problems, err := survey(path)
+	if err != nil {
+		return im, err
+	}
+	if problems != nil {
+		return finish(ctx, db, im, problems, o)
+	}
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		if o.job != nil {
+			if err := tx.ExtendJobLease(*o.job, tx.Now.Add(o.lease)); err != nil {
+				return err
+			}
+		}
+		return tx.StartImport(im.ID, total, h.Lang)
+	}); err != nil {
+		return im, err
+	}
+	im.Status, im.TotalRows, im.Lang = store.ImportRunning, total, h.Lang
+	r, _, err := sheet.Open(path)
+	if err != nil {
+		return im, err
+	}
+	defer r.Close()
+	if _, err := r.Next(); err != nil { // the header, checked by survey
+		return im, err
+	}
+	refs := store.NewRefs(&camp.Campaign, nil)
+	var batch []parsed
+	last := im.LastLine
+	for {
+		cells, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line := r.Line()
+		if line <= im.LastLine {
+			continue // committed before the interruption
+		}
+		if err != nil && !errors.Is(err, sheet.ErrFormat) {
+			return im, err
+		}
+		last = line
+		if err == nil && blank(cells) {
+			continue
+		}
+		batch = append(batch, parse(h, line, cells, err, markaz.Today(db.Clock)))
+		if len(batch) < o.Batch {
+			continue
+		}
+		if err := commit(ctx, db, im, refs, batch, last, o); err != nil {
+			return im, err
+		}
+		batch = batch[:0]
+	}
+	if len(batch) > 0 || last > im.LastLine {
+		if err := commit(ctx, db, im, refs, batch, last, o); err != nil {
+			return im, err
+		}
+	}
+	return finish(ctx, db, im, nil, o)
+}
+
+// survey reads the file once: its header (problems when unusable) and how many data rows
+// follow (blank rows are not rows, as in CSV).
+func survey(path string) (*backlog.Header, int, []markaz.FieldError, error) {
+	r, _, err := sheet.Open(path)
+	if errors.Is(err, sheet.ErrFormat) {
+		return nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
+	}
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer r.Close()
+	head, err := r.Next()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, 0, []markaz.FieldError{{Field: "file", Code: "empty_file"}}, nil
+	case errors.Is(err, sheet.ErrFormat):
+		return nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
+	case err != nil:
+		return nil, 0, nil, err
+	}
+	h, err := backlog.ParseHeader(head)
+	if err != nil {
+		var e *markaz.Error
+		if errors.As(err, &e) {
+			return nil, 0, e.Fields, nil
+		}
+		return nil, 0, nil, err
+	}
+	n := 0
+	for {
+		cells, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return h, n, nil, nil
+		}
+		if err != nil && !errors.Is(err, sheet.ErrFormat) {
+			return nil, 0, nil, err
+		}
+		if err != nil || !blank(cells) {
+			n++
+		}
+	}
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parse checks one row by itself (ParseRow); a row the reader could not read is rejected.
+func parse(h *backlog.Header, line int, cells []string, readErr error, today markaz.Date) parsed {
+	p := parsed{line: line, cells: cells}
+	if readErr != nil {
+		p.key = "h:line:" + strconv.Itoa(line)
+		p.problems = []markaz.FieldError{{Field: "row", Code: "unreadable_row"}}
+		return p
+	}
+	p.key = backlog.RowKey(h, cells)
+	p.center = strings.ToUpper(strings.TrimSpace(h.Cell(cells, "center_code")))
+	row, err := backlog.ParseRow(h, cells, today)
+	if err != nil {
+		var e *markaz.Error
+		if errors.As(err, &e) {
+			p.problems = e.Fields
+		} else {
+			p.problems = []markaz.FieldError{{Field: "row", Code: "unreadable_row"}}
+		}
+		return p
+	}
+	p.row = row
+	return p
+}
+
+// commit writes one batch ending at line last: each row's center and service are
+// resolved in the transaction, then the store commits the batch from where the import
+// stands.
+func commit(ctx context.Context, db *store.DB, im *store.Import, refs *store.Refs, batch []parsed, last int, o Options) error {
+	var res store.BatchResult
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		rows := make([]store.BatchRow, len(batch))
+		actor := store.Actor{UserID: im.UserID, Username: im.Username}
+		for i, p := range batch {
+			rows[i] = store.BatchRow{Line: p.line, Cells: p.cells, Key: p.key, Problems: p.problems}
+			if p.row != nil {
+				src, err := refs.Source(tx, p.row, actor, tx.Now)
+				var e *markaz.Error
+				switch {
+				case err == nil:
+					rows[i].Row, rows[i].Source, rows[i].CenterID = p.row, src, src.Center.ID
+					continue
+				case errors.As(err, &e) && e.Code == markaz.EInvalid:
+					rows[i].Problems = e.Fields
+				default:
+					return err
+				}
+			}
+			// A rejected row still counts against its center, when the campaign has it.
+			if p.center != "" {
+				c, err := refs.Center(tx, p.center)
+				if err != nil {
+					return err
+				}
+				if c != nil {
+					rows[i].CenterID = c.ID
+				}
+			}
+		}
+		var until time.Time
+		if o.job != nil {
+			until = tx.Now.Add(o.lease)
+		}
+		var err error
+		res, err = tx.CommitBatch(im, im.LastLine, last, rows, o.job, until)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	im.LastLine = last
+	im.Read += len(batch)
+	im.Imported += res.Imported
+	im.Skipped += res.Skipped
+	im.Rejected += res.Rejected
+	im.Sampled += res.Sampled
+	if o.Progress != nil {
+		o.Progress(im)
+	}
+	if o.AfterBatch != nil {
+		if err := o.AfterBatch(im); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// finish marks the import done, or failed with the file's problems.
+func finish(ctx context.Context, db *store.DB, im *store.Import, problems []markaz.FieldError, o Options) (*store.Import, error) {
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.FinishImport(im.ID, problems, o.job); err != nil {
+			return err
+		}
+		var err error
+		im, err = tx.Import(im.ID)
+		return err
+	})
+	if err == nil && o.Progress != nil {
+		o.Progress(im)
+	}
+	return im, err
+}
