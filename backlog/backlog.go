@@ -59,6 +59,7 @@ const (
 type Header struct {
 	Lang  string         // "en" or "ar"
 	Index map[string]int // column → position in the row
+	Cells []string       // the header row as the file gives it
 }
 
 // ParseHeader reads a header row in either language, in any order. Every column must
@@ -69,7 +70,7 @@ func ParseHeader(cells []string) (*Header, error) {
 		byName[c] = c
 		byName[normaliseHeader(ArabicHeaders[c])] = c
 	}
-	h := &Header{Index: map[string]int{}}
+	h := &Header{Index: map[string]int{}, Cells: cells}
 	var v markaz.Validator
 	ar, en := 0, 0
 	for i, cell := range cells {

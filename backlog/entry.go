@@ -185,3 +185,16 @@ func Sampled(importID string, line, percent int) bool {
 	h.Write(b[:])
 	return int(h.Sum64()%100) < percent
 }
+
+// TemplateHeader is the template's header row in language lang: the column names in
+// English (exactly Columns), their Arabic headers in Arabic.
+func TemplateHeader(lang string) []string {
+	if lang != "ar" {
+		return append([]string(nil), Columns...)
+	}
+	out := make([]string, len(Columns))
+	for i, c := range Columns {
+		out[i] = ArabicHeaders[c]
+	}
+	return out
+}

@@ -39,6 +39,7 @@ type session struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	db   *store.DB
 }
 
 // start serves a demo database and opens a headless browser on it.
@@ -71,7 +72,7 @@ func start(t *testing.T, d store.Dialect) *session {
 	// the whole test by a timer instead.
 	timer := time.AfterFunc(browserTimeout, cancelC)
 	t.Cleanup(func() { timer.Stop() })
-	return &session{t: t, ctx: ctx, base: srv.URL}
+	return &session{t: t, ctx: ctx, base: srv.URL, db: db}
 }
 
 func (s *session) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -191,7 +192,8 @@ func TestLoginSwitchLanguageProgramme(t *testing.T) {
 func TestAccessibilityOfMainPages(t *testing.T) {
 	s := start(t, store.SQLite)
 	s.login("admin")
-	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+	pages := []string{"/", "/program", "/centers", "/centers/new", "/users", "/users/new", "/territory", "/territory/13", "/audit", "/settings", "/password", "/calendar", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+		"/backlog", "/backlog/progress?governorate=13", "/backlog/campaigns/new"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)

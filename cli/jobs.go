@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"markaz/importer"
 	"markaz/notify"
 	"markaz/store"
 	"markaz/worker"
@@ -66,7 +67,10 @@ func startWorker(ctx context.Context, db *store.DB, p notify.Provider, log *slog
 	go worker.ScheduleDeadlines(ctx, db, 10*time.Minute, log)
 	go func() {
 		defer close(done)
+		imports := make(chan struct{})
+		go func() { defer close(imports); importer.Jobs(ctx, db, importer.JobOptions{Log: log}) }() // uploaded backlog files
 		worker.Run(ctx, db, handlers, worker.Options{Log: log})
+		<-imports
 	}()
 	return done
 }

@@ -95,7 +95,7 @@ func checkUsers(t *testing.T, db *store.DB) {
 		if err := tx.Get(&n, `SELECT COUNT(*) FROM users`); err != nil {
 			return err
 		}
-		if n != 13 || len(sc.Users) != 13 {
+		if n != 13+len(backlogOperators) || len(sc.Users) != 13 {
 			t.Errorf("%d users, %d in the scenario", n, len(sc.Users))
 		}
 		byName := map[string]*markaz.User{}

@@ -42,7 +42,8 @@ type parsed struct {
 	line     int
 	cells    []string
 	key      string
-	center   string // the center code as the row gives it
+	center   string // the center and service codes as the row gives them
+	service  string
 	row      *backlog.Row
 	problems []markaz.FieldError
 }
@@ -73,11 +74,16 @@ func Run(ctx context.Context, db *store.DB, id, path string, o Options) (*store.
 		}
 		return im, err
 	}
-	h, total, problems, err := survey(path)
+	h, head, total, problems, err := survey(path)
 	if err != nil {
 		return im, err
 	}
 	if problems != nil {
+		if head != nil {
+			if err := db.Write(ctx, func(tx *store.Tx) error { return tx.SetImportHeader(im.ID, head) }); err != nil {
+				return im, err
+			}
+		}
 		return finish(ctx, db, im, problems, o)
 	}
 	if err := db.Write(ctx, func(tx *store.Tx) error {
@@ -86,7 +92,7 @@ func Run(ctx context.Context, db *store.DB, id, path string, o Options) (*store.
 				return err
 			}
 		}
-		return tx.StartImport(im.ID, total, h.Lang)
+		return tx.StartImport(im.ID, total, h.Lang, head)
 	}); err != nil {
 		return im, err
 	}
@@ -137,40 +143,38 @@ func Run(ctx context.Context, db *store.DB, id, path string, o Options) (*store.
 
 // survey reads the file once: its header (problems when unusable) and how many data rows
 // follow (blank rows are not rows, as in CSV).
-func survey(path string) (*backlog.Header, int, []markaz.FieldError, error) {
+func survey(path string) (h *backlog.Header, head []string, n int, problems []markaz.FieldError, err error) {
 	r, _, err := sheet.Open(path)
 	if errors.Is(err, sheet.ErrFormat) {
-		return nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
+		return nil, nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
 	}
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, nil, 0, nil, err
 	}
 	defer r.Close()
-	head, err := r.Next()
+	head, err = r.Next()
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, 0, []markaz.FieldError{{Field: "file", Code: "empty_file"}}, nil
+		return nil, nil, 0, []markaz.FieldError{{Field: "file", Code: "empty_file"}}, nil
 	case errors.Is(err, sheet.ErrFormat):
-		return nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
+		return nil, nil, 0, []markaz.FieldError{{Field: "file", Code: "unreadable_file"}}, nil
 	case err != nil:
-		return nil, 0, nil, err
+		return nil, nil, 0, nil, err
 	}
-	h, err := backlog.ParseHeader(head)
-	if err != nil {
+	if h, err = backlog.ParseHeader(head); err != nil {
 		var e *markaz.Error
 		if errors.As(err, &e) {
-			return nil, 0, e.Fields, nil
+			return nil, head, 0, e.Fields, nil
 		}
-		return nil, 0, nil, err
+		return nil, nil, 0, nil, err
 	}
-	n := 0
 	for {
 		cells, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return h, n, nil, nil
+			return h, head, n, nil, nil
 		}
 		if err != nil && !errors.Is(err, sheet.ErrFormat) {
-			return nil, 0, nil, err
+			return nil, nil, 0, nil, err
 		}
 		if err != nil || !blank(cells) {
 			n++
@@ -197,6 +201,7 @@ func parse(h *backlog.Header, line int, cells []string, readErr error, today mar
 	}
 	p.key = backlog.RowKey(h, cells)
 	p.center = strings.ToUpper(strings.TrimSpace(h.Cell(cells, "center_code")))
+	p.service = strings.ToUpper(strings.TrimSpace(h.Cell(cells, "service_code")))
 	row, err := backlog.ParseRow(h, cells, today)
 	if err != nil {
 		var e *markaz.Error
@@ -211,6 +216,15 @@ func parse(h *backlog.Header, line int, cells []string, readErr error, today mar
 	return p
 }
 
+func hasProblem(ps []markaz.FieldError, field string) bool {
+	for _, p := range ps {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // commit writes one batch ending at line last: each row's center and service are
 // resolved in the transaction, then the store commits the batch from where the import
 // stands.
@@ -221,29 +235,30 @@ func commit(ctx context.Context, db *store.DB, im *store.Import, refs *store.Ref
 		actor := store.Actor{UserID: im.UserID, Username: im.Username}
 		for i, p := range batch {
 			rows[i] = store.BatchRow{Line: p.line, Cells: p.cells, Key: p.key, Problems: p.problems}
-			if p.row != nil {
-				src, err := refs.Source(tx, p.row, actor, tx.Now)
-				var e *markaz.Error
-				switch {
-				case err == nil:
-					rows[i].Row, rows[i].Source, rows[i].CenterID = p.row, src, src.Center.ID
-					continue
-				case errors.As(err, &e) && e.Code == markaz.EInvalid:
-					rows[i].Problems = e.Fields
-				default:
+			// Every problem of a row at once: its center and service are checked too, unless
+			// their codes are already at fault.
+			center, service := p.center, p.service
+			if hasProblem(p.problems, "center_code") {
+				center = ""
+			}
+			if hasProblem(p.problems, "service_code") {
+				service = ""
+			}
+			c, _, probs, err := refs.Problems(tx, center, service)
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				rows[i].CenterID = c.ID
+			}
+			if p.row != nil && probs == nil {
+				if rows[i].Source, err = refs.Source(tx, p.row, actor, tx.Now); err != nil {
 					return err
 				}
+				rows[i].Row = p.row
+				continue
 			}
-			// A rejected row still counts against its center, when the campaign has it.
-			if p.center != "" {
-				c, err := refs.Center(tx, p.center)
-				if err != nil {
-					return err
-				}
-				if c != nil {
-					rows[i].CenterID = c.ID
-				}
-			}
+			rows[i].Problems = append(rows[i].Problems, probs...)
 		}
 		var until time.Time
 		if o.job != nil {

@@ -35,6 +35,8 @@ type CampaignRow struct {
 	GovNameEn  string `json:"governorate_name_en" db:"gov_name_en"`
 	UnitNameAr string `json:"unit_name_ar" db:"unit_name_ar"`
 	UnitNameEn string `json:"unit_name_en" db:"unit_name_en"`
+	// Access is what the reader may do in the campaign (filled by Campaigns).
+	Access CampaignAccess `json:"access" db:"-"`
 }
 
 const campaignSelect = `SELECT ` + campaignCols + `, g.name_ar AS gov_name_ar, g.name_en AS gov_name_en,
@@ -71,10 +73,10 @@ func campaignReaches(s markaz.Scope, c *backlog.Campaign) bool {
 
 // CampaignAccess is what a principal may do in one campaign.
 type CampaignAccess struct {
-	Read   bool // see the campaign and its progress
-	Manage bool // backlog.manage over its whole territory
-	Member bool // a current operator holding backlog.enter
-	Import bool // manage, or a member whose backlog.enter covers the whole territory
+	Read   bool `json:"read"`   // see the campaign and its progress
+	Manage bool `json:"manage"` // backlog.manage over its whole territory
+	Member bool `json:"member"` // a current operator holding backlog.enter
+	Import bool `json:"import"` // manage, or a member whose backlog.enter covers the whole territory
 }
 
 // Access says what p may do in campaign c.
@@ -294,6 +296,7 @@ func (db *DB) Campaigns(ctx context.Context, p *markaz.Principal, f CampaignFilt
 				return err
 			}
 			if a.Read {
+				c.Access = a
 				out = append(out, c)
 			}
 		}
@@ -317,6 +320,27 @@ func (tx *Tx) OpenCampaignOf(gov string) (*CampaignRow, error) {
 		return tx.Campaign(ids[0])
 	}
 	return nil, markaz.Errorf(markaz.EConflict, "error.backlog_several_open")
+}
+
+// CheckCounts counts a campaign's records that wait: for a second keying (awaiting) and
+// for a supervisor (mismatch).
+func (tx *Tx) CheckCounts(campaignID string) (awaiting, mismatch int, err error) {
+	var rows []struct {
+		Check string `db:"check_status"`
+		N     int    `db:"n"`
+	}
+	if err := tx.Select(&rows, `SELECT check_status, COUNT(*) AS n FROM backlog_records WHERE campaign_id = ?
+		AND status <> 'rejected' AND check_status IN ('awaiting', 'mismatch') GROUP BY check_status`, campaignID); err != nil {
+		return 0, 0, err
+	}
+	for _, r := range rows {
+		if r.Check == backlog.CheckAwaiting {
+			awaiting = r.N
+		} else {
+			mismatch = r.N
+		}
+	}
+	return awaiting, mismatch, nil
 }
 
 // CampaignCenter is a center of a campaign's territory with its estimate.

@@ -53,6 +53,7 @@ type Import struct {
 	Size          int64      `json:"size_bytes" db:"size_bytes"`
 	Format        string     `json:"format" db:"format"`
 	Lang          string     `json:"header_language" db:"lang"`
+	HeaderJSON    string     `json:"-" db:"header_json"`
 	SamplePercent int        `json:"sample_percent" db:"sample_percent"`
 	TotalRows     int        `json:"total_rows" db:"total_rows"` // -1 until counted
 	LastLine      int        `json:"last_line" db:"last_line"`   // rows of the file committed, header included
@@ -90,7 +91,7 @@ func (im *Import) Problems() []markaz.FieldError {
 	return out
 }
 
-const importCols = `id, campaign_id, origin, status, file_name, sha256, size_bytes, format, lang, sample_percent, total_rows,
+const importCols = `id, campaign_id, origin, status, file_name, sha256, size_bytes, format, lang, header_json, sample_percent, total_rows,
 	last_line, rows_read, imported, skipped, rejected, sampled, problem_json, user_id, username, created_at, started_at,
 	finished_at, updated_at`
 
@@ -228,12 +229,31 @@ func (tx *Tx) QueueImport(id, sha string, size int64, format string) (*Import, e
 	return tx.Import(id)
 }
 
-// StartImport marks an import running with its file's row count and header language
-// (the first run counts; a resumed run keeps them).
-func (tx *Tx) StartImport(id string, total int, lang string) error {
-	_, err := tx.Exec(`UPDATE backlog_imports SET status = 'running', total_rows = ?, lang = ?,
+// StartImport marks an import running with its file's row count and header (the error
+// report names columns as the file does).
+func (tx *Tx) StartImport(id string, total int, lang string, header []string) error {
+	h, _ := json.Marshal(header)
+	_, err := tx.Exec(`UPDATE backlog_imports SET status = 'running', total_rows = ?, lang = ?, header_json = ?,
 		started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status IN ('queued', 'running')`,
-		total, lang, tx.Now, tx.Now, id)
+		total, lang, string(h), tx.Now, tx.Now, id)
+	return err
+}
+
+// Header is the file's header row as read (nil before the import started or when the
+// file had none).
+func (im *Import) Header() []string {
+	var h []string
+	if im.HeaderJSON != "" {
+		json.Unmarshal([]byte(im.HeaderJSON), &h)
+	}
+	return h
+}
+
+// SetImportHeader keeps the header row of a file (for a file refused for its header,
+// which never started).
+func (tx *Tx) SetImportHeader(id string, header []string) error {
+	h, _ := json.Marshal(header)
+	_, err := tx.Exec(`UPDATE backlog_imports SET header_json = ? WHERE id = ?`, string(h), id)
 	return err
 }
 
@@ -483,7 +503,7 @@ type RejectedRow struct {
 // problems first, as line 1).
 func (db *DB) EachRejected(ctx context.Context, im *Import, fn func(RejectedRow) error) error {
 	if ps := im.Problems(); len(ps) > 0 {
-		if err := fn(RejectedRow{Line: 1, Problems: ps}); err != nil {
+		if err := fn(RejectedRow{Line: 1, Cells: im.Header(), Problems: ps}); err != nil {
 			return err
 		}
 	}

@@ -186,47 +186,69 @@ func (r *Refs) center(tx *Tx, code string) (*markaz.Center, error) {
 	return c, nil
 }
 
-// Source checks a validated row's center (it exists, the campaign covers it, the enter
-// scope reaches it) and service (it exists, with a duration), and returns what Build
-// needs, for the actor a at instant now. Problems are field errors on center_code and
-// service_code.
-func (r *Refs) Source(tx *Tx, row *backlog.Row, a Actor, now time.Time) (backlog.Source, error) {
+// Problems checks the center and service codes of a row (when they are well formed):
+// the center exists, the campaign covers it and the enter scope reaches it; the service
+// exists, with a duration. It returns the center (nil when unusable) and the problems,
+// as field errors on center_code and service_code.
+func (r *Refs) Problems(tx *Tx, centerCode, serviceCode string) (*markaz.Center, *serviceRefs, []markaz.FieldError, error) {
 	var v markaz.Validator
-	c, err := r.center(tx, row.CenterCode)
+	var c *markaz.Center
+	if centerCode != "" {
+		var err error
+		if c, err = r.center(tx, centerCode); err != nil {
+			return nil, nil, nil, err
+		}
+		switch {
+		case c == nil:
+			v.Add("center_code", "unknown_center", nil)
+		case !r.campaign.Covers(c):
+			v.Add("center_code", "outside_campaign", nil)
+			c = nil
+		case r.enter != nil && !r.enter.Contains(c.Ref()):
+			v.Add("center_code", "outside_your_territory", nil)
+			c = nil
+		}
+	}
+	var s *serviceRefs
+	if serviceCode != "" {
+		var ok bool
+		if s, ok = r.services[serviceCode]; !ok {
+			svc, err := tx.Service(serviceCode)
+			switch {
+			case markaz.ErrorCode(err) == markaz.ENotFound:
+			case err != nil:
+				return nil, nil, nil, err
+			case len(svc.Steps) > 0:
+				s = &serviceRefs{svc: svc}
+				if s.durations, s.fees, err = tx.catalogVersions(svc.Code); err != nil {
+					return nil, nil, nil, err
+				}
+			}
+			r.services[serviceCode] = s
+		}
+		switch {
+		case s == nil:
+			v.Add("service_code", "unknown_service", nil)
+		case len(s.durations) == 0:
+			v.Add("service_code", "no_duration", nil)
+		}
+	}
+	var out []markaz.FieldError
+	if e, ok := v.Err().(*markaz.Error); ok && e != nil {
+		out = e.Fields
+	}
+	return c, s, out, nil
+}
+
+// Source checks a validated row's center and service (Problems) and returns what Build
+// needs, for the actor a at instant now; problems come back as a validation error.
+func (r *Refs) Source(tx *Tx, row *backlog.Row, a Actor, now time.Time) (backlog.Source, error) {
+	c, s, probs, err := r.Problems(tx, row.CenterCode, row.ServiceCode)
 	if err != nil {
 		return backlog.Source{}, err
 	}
-	switch {
-	case c == nil:
-		v.Add("center_code", "unknown_center", nil)
-	case !r.campaign.Covers(c):
-		v.Add("center_code", "outside_campaign", nil)
-	case r.enter != nil && !r.enter.Contains(c.Ref()):
-		v.Add("center_code", "outside_your_territory", nil)
-	}
-	s, ok := r.services[row.ServiceCode]
-	if !ok {
-		svc, err := tx.Service(row.ServiceCode)
-		switch {
-		case markaz.ErrorCode(err) == markaz.ENotFound:
-		case err != nil:
-			return backlog.Source{}, err
-		case len(svc.Steps) > 0:
-			s = &serviceRefs{svc: svc}
-			if s.durations, s.fees, err = tx.catalogVersions(svc.Code); err != nil {
-				return backlog.Source{}, err
-			}
-		}
-		r.services[row.ServiceCode] = s
-	}
-	switch {
-	case s == nil:
-		v.Add("service_code", "unknown_service", nil)
-	case len(s.durations) == 0:
-		v.Add("service_code", "no_duration", nil)
-	}
-	if err := v.Err(); err != nil {
-		return backlog.Source{}, err
+	if probs != nil {
+		return backlog.Source{}, &markaz.Error{Code: markaz.EInvalid, Key: "error.invalid", Fields: probs}
 	}
 	cal, ok := r.calendars[c.ID]
 	if !ok {

@@ -54,13 +54,14 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests)/[^"?#]+)"`)
-		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|backlog)/[^"?#.]+)"`) // not downloads (.csv, .xlsx)
+		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]{4}-[0-9]{4}-[0-9]{4}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		for _, lang := range []string{"ar", "en"} {
 			e.form(c, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			paths := []string{"/", "/program", "/program?governorate=13", "/centers", "/centers/new", "/users", "/users/new",
 				"/users/import", "/territory", "/territory/13", "/audit", "/calendar", "/settings", "/password", "/no-such-page",
-				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new"}
+				"/centers/00000000-0000-0000-0000-000000000000", "/services", "/services/SHOP-LIC", "/track", "/requests", "/requests/new",
+				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new"}
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
 				p := paths[0]
@@ -83,6 +84,22 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 						shapes[shape] = true
 						paths = append(paths, m[1])
 					}
+				}
+			}
+		}
+		// The backlog's keying screens belong to its operators, not to the administrator.
+		op := e.browser()
+		e.uiLogin(op, "operator1")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(op, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			_, html := e.page(op, "/backlog")
+			m := regexp.MustCompile(`href="/backlog/campaigns/([0-9a-f-]{36})/enter"`).FindStringSubmatch(html)
+			if m == nil {
+				t.Fatalf("operator1 sees no campaign to key: %.400s", html)
+			}
+			for _, p := range []string{"/enter", "/verify", "/records?mine=true"} {
+				if st, _ := e.page(op, "/backlog/campaigns/"+m[1]+p); st != 200 {
+					t.Errorf("%s operator %s: %d", lang, p, st)
 				}
 			}
 		}

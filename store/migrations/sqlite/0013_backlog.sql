@@ -48,6 +48,7 @@ CREATE TABLE backlog_imports (
     size_bytes     INTEGER NOT NULL DEFAULT 0,
     format         TEXT NOT NULL DEFAULT '',
     lang           TEXT NOT NULL DEFAULT '',
+    header_json    TEXT NOT NULL DEFAULT '',
     sample_percent INTEGER NOT NULL DEFAULT 0,
     total_rows     INTEGER NOT NULL DEFAULT -1,
     last_line      INTEGER NOT NULL DEFAULT 0,
