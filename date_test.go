@@ -111,3 +111,19 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// Before and After order dates as their YYYY-MM-DD strings do (the zero date first).
+func TestDateOrder(t *testing.T) {
+	dates := []Date{{}, {1999, time.December, 31}, {2024, time.February, 29}, {2024, time.March, 1},
+		{2024, time.October, 9}, {2024, time.October, 10}, {2025, time.January, 1}}
+	for _, a := range dates {
+		for _, b := range dates {
+			if got, want := a.Before(b), a.String() < b.String(); got != want {
+				t.Errorf("%q before %q = %v, want %v", a, b, got, want)
+			}
+			if got, want := a.After(b), a.String() > b.String(); got != want {
+				t.Errorf("%q after %q = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}

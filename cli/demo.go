@@ -41,7 +41,7 @@ func demoCmd(ctx context.Context, args []string, getenv Env, stdout, stderr io.W
 
 // addDemoRequests adds n demo requests, printing progress about every 10% and a summary.
 func addDemoRequests(ctx context.Context, db *store.DB, n int, seed uint64, stdout io.Writer) (demo.Stats, error) {
-	fmt.Fprintf(stdout, "Adding %d demo requests (a year of service requests, through the workflow rules)…\n", n)
+	fmt.Fprintf(stdout, "Adding %d demo requests (a year of service requests, simulated through the workflow and deadline rules)…\n", n)
 	step, shown := max(n/10, 1), 0
 	st, err := demo.AddRequestsProgress(ctx, db, n, seed, markaz.SystemClock{}, func(done int) {
 		if done-shown >= step || done == n && shown < n {
@@ -56,7 +56,10 @@ func addDemoRequests(ctx context.Context, db *store.DB, n int, seed uint64, stdo
 		return st, err
 	}
 	rate := float64(st.Requests) / max(st.Took.Seconds(), 0.001)
-	fmt.Fprintf(stdout, "Added %d demo requests (%d workflow actions) in %s — %.0f requests/s\n",
-		st.Requests, st.Actions, st.Took.Round(100*time.Millisecond), rate)
+	fmt.Fprintf(stdout, "Added %d demo requests (%d workflow actions, %d by the deadlines job) in %s — %.0f requests/s\n",
+		st.Requests, st.Actions, st.System, st.Took.Round(100*time.Millisecond), rate)
+	if st.Refused > 0 {
+		fmt.Fprintf(stdout, "  %d planned actions were not made: the workflow of their service does not allow them\n", st.Refused)
+	}
 	return st, nil
 }

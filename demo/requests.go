@@ -1,18 +1,34 @@
 package demo
 
 // Demo requests: a year of service requests over the demo centers and the real catalog,
-// made through the store's own registration and workflow actions (tx.RegisterRequest,
-// tx.ActOnRequest) so that tracking numbers, due dates, pauses, histories and the audit
-// chain are exactly what the application itself would have written.
+// each simulated in memory through the domain's own rules and written in bulk.
 //
-// The year is replayed as a simulation: every request gets a profile (delivered, rejected,
-// cancelled, left waiting on the citizen…) and its actions happen one after the other at
-// working-day business hours; all events of all requests run in time order, each with the
-// transaction's instant (tx.Now) set to the event's time. Events that would fall after now
-// do not happen, so recent requests are still open, as they would be.
+// A request is registered at a business hour of a working day of its center, with the
+// duration and fees in force that day and its due date from the center's calendar
+// (calendar.Calendar.Due, the function store.DueDate uses). It then lives through a
+// profile (delivered, delivered late, rejected, cancelled, returned and left, awaiting
+// payment, left in review): every action is checked by request.Decide for a synthetic
+// principal holding the center's workflow roles and moves the clocks by request.Apply
+// (pauses, due dates, decided_at, delivered_at) exactly as store.ActOnRequest does. An
+// action the workflow refuses (an administrator changed the service's steps) is not
+// made, and the request stays where it is.
+// Between actions the daily deadlines job runs at 00:10 and makes the changes
+// request.Deadlines lists, as store.DeadlineBatch does, by the system actor: statutory
+// deemed approvals (then the result is prepared and handed over, or still waits),
+// statutory escalations and step escalations. Nothing happens after now, so recent
+// requests are still open.
+//
+// Submissions are generated day by day in time order, so memory holds a few batches
+// whatever the number of requests. Each batch is one transaction: store.InsertRequestsBulk
+// (tracking numbers reserved from the centers' series inside the transaction, so a
+// server registering at the same time never collides) and ONE audit entry saying how
+// many demo requests the batch added — demo requests are not audited one by one. No SMS
+// is queued: demo applicants are invented and their numbers may belong to real people.
+//
+// The same seed on the same demo data gives the same requests, tracking numbers and
+// histories (only the ids, which are UUIDv7, differ).
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -29,8 +45,12 @@ import (
 	"markaz/store"
 )
 
-// DefaultRequests is how many requests serve --demo adds when it creates the demo data.
-const DefaultRequests = 3_000
+// DefaultRequests is how many requests serve --demo adds when it creates the demo data:
+// about a year of a national programme's counters.
+const DefaultRequests = 50_000
+
+// BatchSize is how many requests one transaction writes.
+const BatchSize = 2_000
 
 // Seed is the demo scenario's seed, which serve --demo also uses for its requests.
 func Seed() uint64 {
@@ -41,15 +61,24 @@ func Seed() uint64 {
 	return sc.Seed
 }
 
-// BatchSize is how many events (a registration or an action) one transaction applies.
-const BatchSize = 500
-
 // Stats tells what AddRequests did.
 type Stats struct {
-	Requests int            // requests registered
-	Actions  int            // workflow actions applied
+	Requests int            // requests added
+	Actions  int            // workflow actions in their histories (registration not counted)
+	System   int            // changes the deadlines job made (deemed approvals, escalations)
+	Refused  int            // planned actions the workflow refused (a service whose steps were changed)
 	ByStatus map[string]int // requests added, by their status at the end
 	Took     time.Duration
+}
+
+func (s *Stats) add(o Stats) {
+	s.Requests += o.Requests
+	s.Actions += o.Actions
+	s.System += o.System
+	s.Refused += o.Refused
+	for k, v := range o.ByStatus {
+		s.ByStatus[k] += v
+	}
 }
 
 // govPopulation is each governorate's population in hundred thousands (CAPMAS estimates,
@@ -71,24 +100,26 @@ var (
 		البنا الجمال عثمان سليمان القاضي الدسوقي منصور رمضان عبدالغني الصعيدي فرج زكي`)
 )
 
-// Cancellation and return notes (the return note goes into the citizen's SMS).
+// Cancellation and return notes (the return note is what the citizen must bring).
 const (
 	cancelNote = "تنازل المواطن عن الطلب"
 	returnNote = "مطلوب استكمال: "
 )
 
-// profile is how a request's life goes; weights are in per mille.
+// profile is how a request's life goes, with its weight in per mille for ordinary
+// services and for those whose statutory silence means approval (where more files are
+// left undecided: the law then approves them).
 type profile struct {
-	name   string
-	weight int
+	name           string
+	weight, deemed int
 }
 
 var profiles = []profile{
-	{"delivered", 700}, {"delivered_late", 60}, {"rejected", 60}, {"cancelled", 30},
-	{"returned_open", 50}, {"payment_open", 40}, {"stuck", 60},
+	{"delivered", 700, 640}, {"delivered_late", 60, 50}, {"rejected", 60, 40}, {"cancelled", 30, 30},
+	{"returned_open", 50, 40}, {"payment_open", 40, 30}, {"stuck", 60, 170},
 }
 
-// step is one planned action: the action and the working days after the previous one
+// step is one planned action: the action and the working days after the previous event
 // (0: the same day, a little later).
 type step struct {
 	action  string
@@ -127,25 +158,24 @@ func script(rng *rand.Rand, prof string) []step {
 		s = []step{intake, {request.ActionReturn, 1, 3}}
 	case "payment_open":
 		s = []step{intake, {request.ActionRequestPayment, 0, 2}}
-	case "stuck": // left in review: overdue once its due date passes
+	case "stuck": // left in review: overdue once its due date passes, escalated by the job
 		s = []step{intake}
 	}
 	return s
 }
 
-// sim is one request being replayed.
-type sim struct {
-	center   *demoSite
-	number   string
-	plan     []step
-	next     int
-	status   string
-	docNames []string
+// handover plans what follows a deemed approval: the result is prepared and handed over
+// when the citizen comes for it, which some have not done yet.
+func handover(rng *rand.Rand) []step {
+	if rng.IntN(100) < 35 {
+		return nil
+	}
+	return []step{{request.ActionForward, 1, 4}, {request.ActionDeliver, 0, 5}}
 }
 
-// demoSite is an operating center that receives requests, with the synthetic principal
-// holding every workflow role there.
-type demoSite struct {
+// site is an operating center that receives requests, with its calendar and the
+// synthetic principal holding every workflow role there.
+type site struct {
 	ID       string `db:"id"`
 	Code     string `db:"code"`
 	Kind     string `db:"kind"`
@@ -155,95 +185,112 @@ type demoSite struct {
 	cal      *calendar.Calendar
 }
 
-// event is a request's next action (or its registration, when sim.number is empty).
-type event struct {
-	at  time.Time
-	seq int
-	sim *sim
+// service is a catalog service with every duration and fee version.
+type service struct {
+	*catalog.Service
+	durations []catalog.DurationVersion
+	fees      []catalog.FeeVersion
+	docs      []string // the documents' Arabic names, as a clerk ticks them
+	deemed    bool     // statutory silence means approval
 }
 
-type queue []event
-
-func (q queue) Len() int { return len(q) }
-func (q queue) Less(i, j int) bool {
-	if !q[i].at.Equal(q[j].at) {
-		return q[i].at.Before(q[j].at)
-	}
-	return q[i].seq < q[j].seq
-}
-func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)   { *q = append(*q, x.(event)) }
-func (q *queue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return e
-}
-
-// replay holds the state of one AddRequests run.
-type replay struct {
+// simulation holds what one AddRequests run reads once: centers with their calendars,
+// the catalog with its versions, and the random stream.
+type simulation struct {
 	rng      *rand.Rand
 	now      time.Time
-	sites    []*demoSite
+	sites    []*site
 	cum      []int // cumulative site weights
-	services []*catalog.Service
+	services []*service
 	nat      *calendar.Calendar
-	q        queue
-	seq      int
-	stats    Stats
+	fees     map[feeKey]*catalog.FeeVersion // fees in force on the day being generated
+}
+
+func newSimulation(seed uint64, clock markaz.Clock) *simulation {
+	return &simulation{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		now: clock.Now().UTC().Truncate(time.Microsecond)}
+}
+
+type feeKey struct {
+	service int
+	gov     string
 }
 
 // AddRequests adds n requests submitted over the year before clock's now to a demo
-// database (ErrNotDemo otherwise), deterministically from seed: the same seed on the same
-// demo data gives the same requests, tracking numbers and histories.
+// database (ErrNotDemo otherwise), deterministically from seed.
 func AddRequests(ctx context.Context, db *store.DB, n int, seed uint64, clock markaz.Clock) (Stats, error) {
 	return AddRequestsProgress(ctx, db, n, seed, clock, nil)
 }
 
-// AddRequestsProgress is AddRequests calling progress(registered so far) after every
-// committed batch.
+// chunk is one batch: one transaction's requests and what they add to the stats.
+type chunk struct {
+	reqs  []store.BulkRequest
+	stats Stats
+}
+
+// AddRequestsProgress is AddRequests calling progress(added so far) after every
+// committed batch. Requests are simulated in one goroutine while the previous batch is
+// written in this one.
 func AddRequestsProgress(ctx context.Context, db *store.DB, n int, seed uint64, clock markaz.Clock,
 	progress func(done int)) (Stats, error) {
 	start := time.Now()
-	g := &replay{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: clock.Now(),
-		stats: Stats{ByStatus: map[string]int{}}}
+	stats := Stats{ByStatus: map[string]int{}}
 	if n < 0 {
-		return g.stats, errors.New("demo: the number of requests must not be negative")
+		return stats, errors.New("demo: the number of requests must not be negative")
 	}
+	g := newSimulation(seed, clock)
 	if err := db.Read(ctx, g.prepare); err != nil {
-		return g.stats, err
+		return stats, err
 	}
 	if n == 0 {
-		return g.stats, nil
+		return stats, nil
 	}
-	submissions := g.submissionTimes(n)
-	for len(submissions) > 0 || len(g.q) > 0 {
-		if err := ctx.Err(); err != nil {
-			return g.stats, err
-		}
-		tried := false
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			if tried { // the run is not replayable inside one process: refuse a driver retry
-				return errors.New("demo: a batch was retried; run the command again")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *chunk) // one batch written, the next one waiting: memory holds two
+	generated := make(chan error, 1)
+	go func() {
+		generated <- g.generate(ctx, n, batches)
+		close(batches)
+	}()
+	err := db.Bulk(ctx, func(write func(func(*store.Tx) error) error) error {
+		for b := range batches {
+			if err := write(func(tx *store.Tx) error {
+				if err := tx.InsertRequestsBulk(b.reqs); err != nil {
+					return err
+				}
+				// One audit entry per batch, not per request: it records that demo
+				// requests were added, how many, and the span of their submissions.
+				return tx.Audit(store.Actor{}, "demo.requests", "demo", "", markaz.Ref{}, nil, map[string]any{
+					"requests": len(b.reqs), "seed": seed,
+					"submitted_from": b.reqs[0].SubmittedOn, "submitted_to": b.reqs[len(b.reqs)-1].SubmittedOn})
+			}); err != nil {
+				return err
 			}
-			tried = true
-			var err error
-			submissions, err = g.batch(tx, submissions)
-			return err
-		})
-		if err != nil {
-			return g.stats, err
+			stats.add(b.stats)
+			if progress != nil {
+				progress(stats.Requests)
+			}
 		}
-		if progress != nil {
-			progress(g.stats.Requests)
+		return nil
+	})
+	if err != nil {
+		cancel()
+		for range batches { // let the generator see the cancellation and stop
 		}
+		<-generated
+		return stats, err
 	}
-	g.stats.Took = time.Since(start)
-	return g.stats, nil
+	if err := <-generated; err != nil {
+		return stats, err
+	}
+	stats.Took = time.Since(start)
+	return stats, nil
 }
 
-// prepare checks the database is a demo one and loads the centers, services and calendars.
-func (g *replay) prepare(tx *store.Tx) error {
+// prepare checks the database is a demo one and loads the centers with their calendars
+// and the catalog with its versions.
+func (g *simulation) prepare(tx *store.Tx) error {
 	var flag []string
 	if err := tx.Select(&flag, `SELECT value FROM meta WHERE key = 'demo'`); err != nil {
 		return err
@@ -287,9 +334,19 @@ func (g *replay) prepare(tx *store.Tx) error {
 		if err != nil {
 			return err
 		}
-		if len(svc.Steps) > 0 {
-			g.services = append(g.services, svc)
+		durations, fees, err := tx.ServiceVersions(c)
+		if err != nil {
+			return err
 		}
+		if len(svc.Steps) == 0 || len(durations) == 0 {
+			continue // not registrable: the counter refuses it too
+		}
+		s := &service{Service: svc, durations: durations, fees: fees,
+			deemed: svc.Statutory != nil && svc.Statutory.OnExpiry == catalog.ExpiryDeemedApproved}
+		for _, d := range svc.Documents {
+			s.docs = append(s.docs, d.NameAr)
+		}
+		g.services = append(g.services, s)
 	}
 	if len(g.services) == 0 {
 		return errors.New("demo: the service catalog is empty")
@@ -299,171 +356,208 @@ func (g *replay) prepare(tx *store.Tx) error {
 	return err
 }
 
-// submissionTimes draws n instants at business hours of working days in the year before
-// now, sorted.
-func (g *replay) submissionTimes(n int) []time.Time {
+// Business hours, when counters register and staff act.
+const (
+	opens = 8 * time.Hour
+	hours = 7 * time.Hour
+)
+
+// day is a working day of the year before now with its share of the submissions.
+type day struct {
+	date   markaz.Date
+	from   time.Time     // first instant submissions may have
+	span   time.Duration // how long after from they may come
+	weight int
+}
+
+// days lists the national working days of the year before now (today only for its
+// hours already past) with their weights: busier at the start of the week, and rising
+// through the year as more centers work on the system.
+func (g *simulation) days() []day {
 	today := markaz.DateOf(g.now)
-	var days []markaz.Date
-	for d := today.AddDays(-365); !d.After(today); d = d.AddDays(1) {
-		if g.nat.IsWorkingDay(d) {
-			days = append(days, d)
+	first := today.AddDays(-365)
+	var out []day
+	for d := first; !d.After(today); d = d.AddDays(1) {
+		if !g.nat.IsWorkingDay(d) {
+			continue
 		}
-	}
-	out := make([]time.Time, 0, n)
-	for len(out) < n {
-		t := businessTime(g.rng, days[g.rng.IntN(len(days))])
-		if t.Before(g.now) {
-			out = append(out, t)
+		from := d.Start().Add(opens)
+		span := min(hours, g.now.Sub(from))
+		if span <= 0 {
+			continue
 		}
+		w := 1000
+		switch d.Start().Weekday() {
+		case time.Sunday:
+			w = 1250
+		case time.Monday:
+			w = 1100
+		case time.Wednesday:
+			w = 950
+		case time.Thursday:
+			w = 800
+		}
+		w = w * (850 + 300*len(out)/260) / 1000 * int(span/time.Minute) / int(hours/time.Minute)
+		out = append(out, day{date: d, from: from, span: span, weight: max(w, 1)})
 	}
-	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
 	return out
 }
 
-// businessTime is a random instant between 08:00 and 15:00 on day d in Cairo.
-func businessTime(rng *rand.Rand, d markaz.Date) time.Time {
-	return d.Start().Add(8*time.Hour + time.Duration(rng.IntN(7*3600))*time.Second).UTC().Truncate(time.Microsecond)
-}
-
-// batch applies up to BatchSize events in time order: the next submission or the next
-// queued action, whichever comes first. It returns the submissions left.
-func (g *replay) batch(tx *store.Tx, subs []time.Time) ([]time.Time, error) {
-	var touched []string
-	for k := 0; k < BatchSize && (len(subs) > 0 || len(g.q) > 0); k++ {
-		if len(g.q) > 0 && (len(subs) == 0 || g.q[0].at.Before(subs[0])) {
-			e := heap.Pop(&g.q).(event)
-			tx.Now = e.at
-			id, err := g.act(tx, e.sim)
-			if err != nil {
-				return subs, err
-			}
-			touched = append(touched, id)
-			continue
-		}
-		tx.Now = subs[0]
-		subs = subs[1:]
-		id, err := g.register(tx)
-		if err != nil {
-			return subs, err
-		}
-		touched = append(touched, id)
+// generate simulates n requests in submission order and sends them in batches.
+func (g *simulation) generate(ctx context.Context, n int, out chan<- *chunk) error {
+	days := g.days()
+	if len(days) == 0 {
+		return errors.New("demo: no working day in the past year")
 	}
-	return subs, silence(tx, touched)
+	total := 0
+	for _, d := range days {
+		total += d.weight
+	}
+	send := func(b *chunk) error {
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b := &chunk{stats: Stats{ByStatus: map[string]int{}}}
+	cum := 0
+	for _, d := range days {
+		// The day's share of n by cumulative weight: the shares add up to n exactly.
+		k := int(int64(n)*int64(cum+d.weight)/int64(total) - int64(n)*int64(cum)/int64(total))
+		cum += d.weight
+		g.fees = map[feeKey]*catalog.FeeVersion{}
+		for j := range k {
+			// Submissions spread over the day in order: the j-th in the j-th slice of it.
+			at := d.from.Add(time.Duration((float64(j) + g.rng.Float64()) / float64(k) * float64(d.span))).
+				UTC().Truncate(time.Microsecond)
+			r, err := g.request(d.date, at, &b.stats)
+			if err != nil {
+				return err
+			}
+			b.reqs = append(b.reqs, r)
+			if len(b.reqs) == BatchSize {
+				if err := send(b); err != nil {
+					return err
+				}
+				b = &chunk{reqs: make([]store.BulkRequest, 0, BatchSize), stats: Stats{ByStatus: map[string]int{}}}
+			}
+		}
+	}
+	if len(b.reqs) > 0 {
+		return send(b)
+	}
+	return nil
 }
 
-// register registers one request at a weighted random center.
-func (g *replay) register(tx *store.Tx) (string, error) {
-	site := g.sites[g.pick()]
-	svc := g.services[g.rng.IntN(len(g.services))]
-	today := tx.Today()
+// request registers one request at instant at of day d and simulates its life.
+func (g *simulation) request(d markaz.Date, at time.Time, st *Stats) (store.BulkRequest, error) {
+	s := g.site(d)
+	si, svc, dur, err := g.service(d)
+	if err != nil {
+		return store.BulkRequest{}, err
+	}
+	due, err := s.cal.Due(d, dur.WorkingDays)
+	if err != nil {
+		return store.BulkRequest{}, err
+	}
 	channel := request.ChannelCounter
 	switch {
-	case site.Kind == markaz.KindMobile:
+	case s.Kind == markaz.KindMobile:
 		channel = request.ChannelMobileUnit
 	case svc.Online && g.rng.IntN(100) < 30:
 		channel = request.ChannelOnline
 	}
-	var docs []string
-	for _, d := range svc.Documents {
-		docs = append(docs, d.NameAr)
-	}
-	reg := &request.Registration{ServiceCode: svc.Code, Channel: channel, Documents: docs,
-		Applicant: g.applicant(site.GovCode, today)}
-	ws, err := reg.Validate(today)
-	if err != nil {
-		return "", fmt.Errorf("demo registration: %w", err)
-	}
-	res, err := tx.RegisterRequest(site.p, reg, "", ws)
-	if err != nil {
-		return "", err
-	}
-	prof := g.profile()
-	s := &sim{center: site, number: res.Detail.TrackingNumber, plan: script(g.rng, prof),
-		status: res.Detail.Status, docNames: docs}
-	g.stats.Requests++
-	g.stats.ByStatus[s.status]++
-	g.schedule(s, tx.Now)
-	return res.Detail.ID, nil
-}
-
-// act applies a request's next planned action and schedules the one after.
-func (g *replay) act(tx *store.Tx, s *sim) (string, error) {
-	st := s.plan[s.next]
-	s.next++
-	note := ""
-	switch st.action {
-	case request.ActionCancel:
-		note = cancelNote
-	case request.ActionReturn:
-		missing := "صورة بطاقة الرقم القومي"
-		if len(s.docNames) > 0 {
-			missing = s.docNames[g.rng.IntN(len(s.docNames))]
+	a := g.applicant(s.GovCode, d)
+	b := store.BulkRequest{Request: request.Request{ServiceCode: svc.Code, DurationVersionID: dur.ID,
+		WorkingDays: dur.WorkingDays, CenterID: s.ID, CenterCode: s.Code, GovCode: s.GovCode, UnitCode: s.UnitCode,
+		Channel: channel, Status: request.StatusSubmitted, StepKey: svc.Steps[0].Key, NationalID: a.NationalID,
+		Name: a.Name, Mobile: a.Mobile, Documents: svc.docs, SubmittedAt: at, SubmittedOn: d, DueDate: due,
+		Version: 1, CreatedBy: s.p.Username, UpdatedAt: at}}
+	if f := g.feesOn(si, s.GovCode, d); f != nil {
+		b.FeesDue = f.TotalPiasters
+		for _, l := range f.Lines {
+			b.Fees = append(b.Fees, request.FeeLine{FeeVersionID: f.ID, Key: l.Key, NameAr: l.NameAr, NameEn: l.NameEn,
+				AmountPiasters: l.AmountPiasters})
 		}
-		note = returnNote + missing
 	}
-	d, err := tx.ActOnRequest(s.center.p, s.number, st.action, note, nil)
-	if err != nil {
-		return "", fmt.Errorf("demo request %s %s: %w", s.number, st.action, err)
+	b.Events = []request.Event{{Seq: 1, At: at, UserID: s.p.UserID, Username: s.p.Username,
+		Action: request.ActionRegister, To: b.Status, ToStep: b.StepKey}}
+	l := &life{g: g, site: s, svc: svc, req: &b, st: st}
+	if err := l.live(g.profile(svc.deemed)); err != nil {
+		return b, fmt.Errorf("demo request at %s (%s, %s): %w", s.Code, svc.Code, at.Format(time.DateTime), err)
 	}
-	g.stats.Actions++
-	g.stats.ByStatus[s.status]--
-	s.status = d.Status
-	g.stats.ByStatus[s.status]++
-	g.schedule(s, tx.Now)
-	return d.ID, nil
+	st.Requests++
+	st.ByStatus[b.Status]++
+	return b, nil
 }
 
-// schedule queues the request's next action, unless it would come after now.
-func (g *replay) schedule(s *sim, from time.Time) {
-	if s.next >= len(s.plan) {
-		return
+// site draws a center by weight, preferring one that works on day d (a governorate's
+// own holiday closes its centers).
+func (g *simulation) site(d markaz.Date) *site {
+	var s *site
+	for range 8 {
+		r := g.rng.IntN(g.cum[len(g.cum)-1])
+		i, _ := slices.BinarySearch(g.cum, r+1)
+		if s = g.sites[i]; s.cal.IsWorkingDay(d) {
+			break
+		}
 	}
-	st := s.plan[s.next]
-	days := st.minDays
-	if st.maxDays > st.minDays {
-		days += g.rng.IntN(st.maxDays - st.minDays + 1)
-	}
-	var at time.Time
-	if days == 0 {
-		at = from.Add(time.Duration(5+g.rng.IntN(115)) * time.Minute)
-	} else {
-		at = businessTime(g.rng, s.center.cal.AddWorkingDays(markaz.DateOf(from), days))
-	}
-	if !at.Before(g.now) {
-		return
-	}
-	g.seq++
-	heap.Push(&g.q, event{at: at, seq: g.seq, sim: s})
+	return s
 }
 
-// pick draws a site index by weight.
-func (g *replay) pick() int {
-	r := g.rng.IntN(g.cum[len(g.cum)-1])
-	i, _ := slices.BinarySearch(g.cum, r+1)
-	return i
+// service draws a service that has a duration in force on day d.
+func (g *simulation) service(d markaz.Date) (int, *service, catalog.DurationVersion, error) {
+	for range 2 * len(g.services) {
+		i := g.rng.IntN(len(g.services))
+		if dur, ok := catalog.DurationOn(g.services[i].durations, d); ok {
+			return i, g.services[i], dur, nil
+		}
+	}
+	return 0, nil, catalog.DurationVersion{}, fmt.Errorf("demo: no service has a duration in force on %s", d)
 }
 
-func (g *replay) profile() string {
+// feesOn is the fee version of service i in force on day d in governorate gov (nil when
+// none), read once per day being generated.
+func (g *simulation) feesOn(i int, gov string, d markaz.Date) *catalog.FeeVersion {
+	k := feeKey{i, gov}
+	f, ok := g.fees[k]
+	if !ok {
+		if v, found := catalog.FeesOn(g.services[i].fees, gov, d); found {
+			f = &v
+		}
+		g.fees[k] = f
+	}
+	return f
+}
+
+// profile draws how a request's life goes.
+func (g *simulation) profile(deemed bool) string {
 	r := g.rng.IntN(1000)
 	for _, p := range profiles {
-		if r < p.weight {
+		w := p.weight
+		if deemed {
+			w = p.deemed
+		}
+		if r < w {
 			return p.name
 		}
-		r -= p.weight
+		r -= w
 	}
 	return profiles[0].name
 }
 
 // applicant makes an adult applicant born in governorate gov, with a valid national ID
 // (check digit computed) and mobile number.
-func (g *replay) applicant(gov string, today markaz.Date) request.Applicant {
+func (g *simulation) applicant(gov string, today markaz.Date) request.Applicant {
 	male := g.rng.IntN(2) == 0
 	first := femaleNames[g.rng.IntN(len(femaleNames))]
 	if male {
 		first = maleNames[g.rng.IntN(len(maleNames))]
 	}
-	name := strings.Join([]string{first, maleNames[g.rng.IntN(len(maleNames))],
-		maleNames[g.rng.IntN(len(maleNames))], familyNames[g.rng.IntN(len(familyNames))]}, " ")
+	name := first + " " + maleNames[g.rng.IntN(len(maleNames))] + " " + maleNames[g.rng.IntN(len(maleNames))] +
+		" " + familyNames[g.rng.IntN(len(familyNames))]
 	born := today.AddDays(-(18*365 + g.rng.IntN(57*365)))
 	century := 2
 	if born.Y >= 2000 {
@@ -480,25 +574,164 @@ func (g *replay) applicant(gov string, today markaz.Date) request.Applicant {
 	return request.Applicant{NationalID: first13 + string(check), Name: name, Mobile: mobile}
 }
 
-// silence marks the SMS the batch queued as not sent: demo applicants are invented, and
-// their numbers may belong to real people.
-func silence(tx *store.Tx, requestIDs []string) error {
-	if len(requestIDs) == 0 {
-		return nil
+// jobRun is when the deadlines job runs on a day: it is enqueued at most ten minutes
+// after midnight (worker.ScheduleDeadlines) and claimed at once.
+const jobRun = 10 * time.Minute
+
+// life is one request being simulated.
+type life struct {
+	g    *simulation
+	site *site
+	svc  *service
+	req  *store.BulkRequest
+	st   *Stats
+	last time.Time // the instant of the latest event
+}
+
+// live plays the request's planned actions in time order, with the deadlines job's
+// runs between them, until the plan ends or now comes.
+func (l *life) live(prof string) error {
+	rng, now := l.g.rng, l.g.now
+	plan := script(rng, prof)
+	l.last = l.req.SubmittedAt
+	for {
+		limit := now
+		var next time.Time
+		if len(plan) > 0 {
+			next = l.after(plan[0])
+			limit = minTime(next, now)
+		}
+		deemed, err := l.deadlines(limit)
+		if err != nil {
+			return err
+		}
+		if deemed { // nobody decided in time: the law did; what follows is the hand-over
+			plan = handover(rng)
+			continue
+		}
+		if len(plan) == 0 || !next.Before(now) {
+			return nil
+		}
+		r := &l.req.Request
+		p, err := request.Decide(l.svc.Steps, r.Status, r.StepKey, plan[0].action, l.site.p, r.Ref())
+		if err != nil { // a workflow an administrator changed: staff could not do it either
+			l.st.Refused++
+			plan = nil
+			continue
+		}
+		if err := l.act(plan[0].action, p, next); err != nil {
+			return err
+		}
+		plan = plan[1:]
 	}
-	in := "?" + strings.Repeat(", ?", len(requestIDs)-1)
-	args := make([]any, 0, len(requestIDs)+2)
-	args = append(args, tx.Now, store.JobDeliver)
-	for _, id := range requestIDs {
-		args = append(args, id)
+}
+
+// after is when a planned step happens, counted from the latest event.
+func (l *life) after(s step) time.Time {
+	rng := l.g.rng
+	days := s.minDays
+	if s.maxDays > s.minDays {
+		days += rng.IntN(s.maxDays - s.minDays + 1)
 	}
-	if _, err := tx.Exec(`UPDATE jobs SET status = 'done', last_error = 'demo data: not sent', updated_at = ?
-		WHERE kind = ? AND status = 'pending' AND id IN (SELECT job_id FROM outbox WHERE status = 'pending'
-		AND entity = 'request' AND entity_id IN (`+in+`))`, args...); err != nil {
+	if days == 0 {
+		return l.last.Add(time.Duration(5+rng.IntN(115)) * time.Minute)
+	}
+	d := l.site.cal.AddWorkingDays(markaz.DateOf(l.last), days)
+	return d.Start().Add(opens + time.Duration(rng.IntN(int(hours/time.Second)))*time.Second).UTC()
+}
+
+// act makes one workflow action, allowed by request.Decide, at instant at by the center's
+// staff.
+func (l *life) act(action string, plan request.Plan, at time.Time) error {
+	note := ""
+	switch action {
+	case request.ActionCancel:
+		note = cancelNote
+	case request.ActionReturn:
+		missing := "صورة بطاقة الرقم القومي"
+		if len(l.svc.docs) > 0 {
+			missing = l.svc.docs[l.g.rng.IntN(len(l.svc.docs))]
+		}
+		note = returnNote + missing
+	}
+	l.st.Actions++
+	return l.record(action, plan, store.ActorOf(l.site.p), note, at)
+}
+
+// deadlines runs the deadlines job on every day whose run falls after the latest event
+// and before limit, making what request.Deadlines lists for that day. It reports whether
+// the job decided the request (a deemed approval).
+//
+// request.Deadlines asked about the last run before limit lists every deadline that
+// passed by then with its day; the earliest is what the first run after it makes (with
+// any other due the same day, in the job's order, stopping after a decision). Asked
+// again after that run, it lists what remains.
+func (l *life) deadlines(limit time.Time) (bool, error) {
+	r := &l.req.Request
+	cal := func() (*calendar.Calendar, error) { return l.site.cal, nil }
+	lastRun := markaz.DateOf(limit)
+	if !lastRun.Start().Add(jobRun).Before(limit) {
+		lastRun = lastRun.AddDays(-1)
+	}
+	for {
+		changes, err := request.Deadlines(r, l.svc.Service, l.req.Events, lastRun, cal)
+		if err != nil || len(changes) == 0 {
+			return false, err
+		}
+		first := changes[0].Due
+		for _, c := range changes[1:] {
+			if c.Due.Before(first) {
+				first = c.Due
+			}
+		}
+		run := first.AddDays(1)
+		if !run.Start().Add(jobRun).After(l.last) { // the run of that day came before the latest event
+			if run = markaz.DateOf(l.last); !run.Start().Add(jobRun).After(l.last) {
+				run = run.AddDays(1)
+			}
+		}
+		if run.After(lastRun) {
+			return false, nil
+		}
+		at := run.Start().Add(jobRun).UTC()
+		made := 0
+		for _, c := range changes {
+			if !c.Due.Before(run) {
+				continue
+			}
+			if err := l.record(c.Action, c.Plan, store.ActorOf(nil), c.Due.String(), at); err != nil {
+				return false, err
+			}
+			l.st.System++
+			made++
+			if request.Decided(r.Status) {
+				return true, nil
+			}
+		}
+		if made == 0 { // cannot happen: the earliest change is due on that run
+			return false, fmt.Errorf("the deadlines job's run on %s made none of %+v", run, changes)
+		}
+	}
+}
+
+// record applies plan at instant at as the store does: the clocks by request.Apply, the
+// version bumped, and the event appended to the history.
+func (l *life) record(action string, plan request.Plan, a store.Actor, note string, at time.Time) error {
+	r := &l.req.Request
+	if err := r.Apply(plan, l.site.cal, at); err != nil {
 		return err
 	}
-	_, err := tx.Exec(`UPDATE outbox SET status = 'failed', last_error = 'demo data: not sent', updated_at = ?
-		WHERE status = 'pending' AND entity = 'request' AND entity_id IN (`+in+`)`,
-		append([]any{tx.Now}, args[2:]...)...)
-	return err
+	r.Version++
+	r.UpdatedAt = at
+	l.last = at
+	l.req.Events = append(l.req.Events, request.Event{Seq: r.Version, At: at, UserID: a.UserID, Username: a.Username,
+		Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep, ToStep: plan.ToStep, Note: note})
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

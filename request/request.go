@@ -14,12 +14,14 @@
 package request
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"markaz"
+	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/nationalid"
 )
@@ -348,6 +350,56 @@ type Request struct {
 // Ref is the request's place in the territory.
 func (r *Request) Ref() markaz.Ref {
 	return markaz.Ref{Gov: r.GovCode, Unit: r.UnitCode, Center: r.CenterID}
+}
+
+// Paused reports whether r's clocks are paused: it waits on the citizen since
+// PausedSince. Moving a paused request on ends the pause, which needs its calendar.
+func (r *Request) Paused() bool { return Waiting(r.Status) && r.PausedSince != nil }
+
+// PausedDaysOn is how many working days r will have been paused if its current wait on
+// the citizen, if any, ends on day end: a working day counts as paused when the request
+// was waiting at its end, so the day the wait began counts and the day it ends does not.
+func (r *Request) PausedDaysOn(cal *calendar.Calendar, end markaz.Date) int {
+	if !r.Paused() {
+		return r.PausedDays
+	}
+	return r.PausedDays + cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), end.AddDays(-1))
+}
+
+// Apply moves r along plan (from Decide) at instant now, keeping its clocks as every
+// writer records them — the workflow, the deadlines job and generated demo requests:
+//   - leaving a wait on the citizen adds the working days paused in cal, the request's
+//     calendar (a working day counts as paused when the request was waiting at its
+//     end), and recomputes the due date over the duration plus all pauses;
+//   - entering a wait starts a pause on today;
+//   - a decision stamps DecidedAt, a delivery DeliveredAt.
+//
+// cal is used only when r is Paused; a nil cal then is an error.
+func (r *Request) Apply(plan Plan, cal *calendar.Calendar, now time.Time) error {
+	today := markaz.DateOf(now)
+	if r.Paused() {
+		if cal == nil {
+			return errors.New("request: ending a pause needs the request's calendar")
+		}
+		r.PausedDays = r.PausedDaysOn(cal, today)
+		r.PausedSince = nil
+		due, err := cal.Due(r.SubmittedOn, r.WorkingDays+r.PausedDays)
+		if err != nil {
+			return err
+		}
+		r.DueDate = due
+	}
+	if Waiting(plan.To) {
+		r.PausedSince = &today
+	}
+	if Decided(plan.To) {
+		r.DecidedAt = &now
+	}
+	if plan.To == StatusDelivered {
+		r.DeliveredAt = &now
+	}
+	r.Status, r.StepKey = plan.To, plan.ToStep
+	return nil
 }
 
 // Overdue reports whether the request is still open after its due date on day today.

@@ -449,19 +449,18 @@ var (
 		"resolved_at"}
 )
 
-// insertRows inserts rows of len(cols) values each (args holds them row after row) in
-// multi-row INSERTs of at most 500 rows.
+// insertRows inserts rows of len(cols) values each (args holds them row after row) with
+// the bulk path's multi-row INSERTs.
 func (tx *Tx) insertRows(table string, cols []string, args []any) error {
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	row := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
-	for len(args) > 0 {
-		n := min(len(args)/len(cols), 500)
-		if _, err := tx.Exec(head+row+strings.Repeat(", "+row, n-1), args[:n*len(cols)]...); err != nil {
+	w := tx.rowWriter(table, cols)
+	defer w.close()
+	for ; len(args) > 0; args = args[len(cols):] {
+		w.add(args[:len(cols)]...)
+		if err := w.flushFull(); err != nil {
 			return err
 		}
-		args = args[n*len(cols):]
 	}
-	return nil
+	return w.flush()
 }
 
 // problem is a field error as stored (markaz.FieldError keeps its arguments out of JSON).

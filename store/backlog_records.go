@@ -220,7 +220,7 @@ func (r *Refs) Problems(tx *Tx, centerCode, serviceCode string) (*markaz.Center,
 				return nil, nil, nil, err
 			case len(svc.Steps) > 0:
 				s = &serviceRefs{svc: svc}
-				if s.durations, s.fees, err = tx.catalogVersions(svc.Code); err != nil {
+				if s.durations, s.fees, err = tx.ServiceVersions(svc.Code); err != nil {
 					return nil, nil, nil, err
 				}
 			}
@@ -260,30 +260,6 @@ func (r *Refs) Source(tx *Tx, row *backlog.Row, a Actor, now time.Time) (backlog
 	}
 	return backlog.Source{Center: c, Service: s.svc, Durations: s.durations, Fees: s.fees, Calendar: cal,
 		ActorID: a.UserID, ActorName: a.Username, Now: now}, nil
-}
-
-// catalogVersions returns a service's duration and fee versions in the order
-// catalog.DurationOn and catalog.FeesOn want.
-func (tx *Tx) catalogVersions(code string) ([]catalog.DurationVersion, []catalog.FeeVersion, error) {
-	var ds []catalog.DurationVersion
-	if err := tx.Select(&ds, `SELECT id, service_code, working_days, effective_from, reason, created_by, created_at
-		FROM service_durations WHERE service_code = ? ORDER BY effective_from, created_at, id`, code); err != nil {
-		return nil, nil, err
-	}
-	var rows []feeRow
-	if err := tx.Select(&rows, `SELECT `+feeCols+` FROM service_fees WHERE service_code = ?
-		ORDER BY gov_code, effective_from, created_at, id`, code); err != nil {
-		return nil, nil, err
-	}
-	fs := make([]catalog.FeeVersion, 0, len(rows))
-	for _, r := range rows {
-		f, err := r.version()
-		if err != nil {
-			return nil, nil, err
-		}
-		fs = append(fs, *f)
-	}
-	return ds, fs, nil
 }
 
 // enteredFile is what the registry holds of a file already there.
@@ -815,48 +791,20 @@ func (tx *Tx) resolveRejections(campaign string, keys []string) error {
 	return nil
 }
 
-// insertBuilt writes built requests with their histories and fee lines, each numbered
-// from its center's tracking series. No notification goes out: the citizen of a paper
-// file learns the tracking number from the center.
+// insertBuilt writes built requests with their histories and fee lines through the bulk
+// path (tracking numbers reserved per center in blocks, multi-row INSERTs), and fills in
+// their ids and tracking numbers. No notification goes out: the citizen of a paper file
+// learns the tracking number from the center.
 func (tx *Tx) insertBuilt(bs []*backlog.Built) error {
-	for _, b := range bs {
-		r := &b.Request
-		if r.ID == "" {
-			r.ID = markaz.NewID()
-		}
-		c := &markaz.Center{ID: r.CenterID, GovCode: r.GovCode}
-		number, err := tx.nextTrackingNumber(c)
-		if err != nil {
-			return err
-		}
-		r.TrackingNumber = number
-		if _, err := tx.Exec(`INSERT INTO requests (id, tracking_number, tracking_digits, service_code, duration_version_id,
-			working_days, center_id, gov_code, unit_code, channel, status, step_key, national_id, applicant_name, name_key,
-			mobile, documents_json, notes, submitted_at, submitted_on, due_date, paused_days, paused_since, decided_at,
-			delivered_at, fees_due_piasters, fees_paid_piasters, payment_method, version, created_by, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.TrackingNumber, digitsOnly(r.TrackingNumber), r.ServiceCode, r.DurationVersionID, r.WorkingDays,
-			r.CenterID, r.GovCode, r.UnitCode, r.Channel, r.Status, r.StepKey, r.NationalID, r.Name,
-			markaz.NormalizeSearch(r.Name), r.Mobile, r.Notes, r.SubmittedAt, r.SubmittedOn, r.DueDate, r.PausedDays,
-			r.PausedSince, r.DecidedAt, r.DeliveredAt, r.FeesDue, r.FeesPaid, r.PaymentMethod, r.Version, r.CreatedBy,
-			r.UpdatedAt); err != nil {
-			return err
-		}
-		for _, e := range b.Events {
-			if _, err := tx.Exec(`INSERT INTO request_events (id, request_id, seq, at, user_id, username, action,
-				from_status, to_status, from_step, to_step, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				markaz.NewID(), r.ID, e.Seq, e.At, e.UserID, e.Username, e.Action, e.From, e.To, e.FromStep, e.ToStep,
-				e.Note); err != nil {
-				return err
-			}
-		}
-		for i, l := range b.Fees {
-			if _, err := tx.Exec(`INSERT INTO request_fee_lines (request_id, line_no, fee_version_id, line_key, name_ar,
-				name_en, amount_piasters) VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, i+1, l.FeeVersionID, l.Key, l.NameAr,
-				l.NameEn, l.AmountPiasters); err != nil {
-				return err
-			}
-		}
+	rs := make([]BulkRequest, len(bs))
+	for i, b := range bs {
+		rs[i] = BulkRequest{Request: b.Request, Events: b.Events, Fees: b.Fees}
+	}
+	if err := tx.InsertRequestsBulk(rs); err != nil {
+		return err
+	}
+	for i := range bs {
+		bs[i].Request.ID, bs[i].Request.TrackingNumber = rs[i].ID, rs[i].TrackingNumber
 	}
 	return nil
 }

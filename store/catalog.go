@@ -316,30 +316,39 @@ func (db *DB) ServiceDetail(ctx context.Context, code, gov string) (*ServiceDeta
 		if out.Fees, err = optional(tx.FeesOn(code, gov, out.Today)); err != nil {
 			return err
 		}
-		if err := tx.Select(&out.DurationHistory, `SELECT id, service_code, working_days, effective_from, reason,
-			created_by, created_at FROM service_durations WHERE service_code = ?
-			ORDER BY effective_from, created_at, id`, code); err != nil {
-			return err
-		}
-		var rows []feeRow
-		if err := tx.Select(&rows, `SELECT `+feeCols+` FROM service_fees WHERE service_code = ?
-			ORDER BY gov_code, effective_from, created_at, id`, code); err != nil {
-			return err
-		}
-		out.FeeHistory = make([]catalog.FeeVersion, 0, len(rows))
-		for _, r := range rows {
-			f, err := r.version()
-			if err != nil {
-				return err
-			}
-			out.FeeHistory = append(out.FeeHistory, *f)
-		}
-		return nil
+		out.DurationHistory, out.FeeHistory, err = tx.ServiceVersions(code)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ServiceVersions returns every duration and fee version of a service (national and
+// governorate overrides), oldest first, ordered as catalog.DurationOn and catalog.FeesOn
+// read them.
+func (tx *Tx) ServiceVersions(code string) ([]catalog.DurationVersion, []catalog.FeeVersion, error) {
+	durations := []catalog.DurationVersion{}
+	if err := tx.Select(&durations, `SELECT id, service_code, working_days, effective_from, reason,
+		created_by, created_at FROM service_durations WHERE service_code = ?
+		ORDER BY effective_from, created_at, id`, code); err != nil {
+		return nil, nil, err
+	}
+	var rows []feeRow
+	if err := tx.Select(&rows, `SELECT `+feeCols+` FROM service_fees WHERE service_code = ?
+		ORDER BY gov_code, effective_from, created_at, id`, code); err != nil {
+		return nil, nil, err
+	}
+	fees := make([]catalog.FeeVersion, 0, len(rows))
+	for _, r := range rows {
+		f, err := r.version()
+		if err != nil {
+			return nil, nil, err
+		}
+		fees = append(fees, *f)
+	}
+	return durations, fees, nil
 }
 
 // optional turns ErrNotFound into a nil result.

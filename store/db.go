@@ -122,8 +122,18 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 // run retries a transaction that PostgreSQL aborted as a deadlock or serialization
 // failure: fn must only touch the database through tx.
 func (db *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
+	return db.runOn(ctx, db.x, opts, fn)
+}
+
+// beginner is the pool or one connection of it.
+type beginner interface {
+	BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error)
+}
+
+// runOn is run on a given pool or connection.
+func (db *DB) runOn(ctx context.Context, on beginner, opts *sql.TxOptions, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.runOnce(ctx, opts, fn)
+		err := db.runOnce(ctx, on, opts, fn)
 		var pg *pgconn.PgError
 		if attempt < 4 && errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
 			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
@@ -133,8 +143,8 @@ func (db *DB) run(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) 
 	}
 }
 
-func (db *DB) runOnce(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
-	x, err := db.x.BeginTxx(ctx, opts)
+func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn func(*Tx) error) error {
+	x, err := on.BeginTxx(ctx, opts)
 	if err != nil {
 		return mapErr(err)
 	}

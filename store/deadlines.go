@@ -2,28 +2,19 @@ package store
 
 // Deadlines: what the system does on its own to open requests as time passes.
 //
-//   - The daily job (kind JobDeadlines, run by worker.Deadlines) applies each service's
-//     statutory rule once its deadline has passed, and escalates requests that overstay
-//     their workflow step's time limit to the center manager (DeadlineBatch).
+//   - The daily job (kind JobDeadlines, run by worker.Deadlines) applies the rules of
+//     request.Deadlines to every open request (statutory deemed approval or escalation,
+//     steps overstaying their limit escalated to the center manager) in batches
+//     (DeadlineBatch).
 //   - A calendar change (a holiday added, imported or retired; a weekly rest changed)
 //     recomputes the due dates of the open requests it may move, in the transaction of
 //     the change (moveDueDates, registered with OnCalendarChange at package init so that
 //     every DB, however opened, has it).
 //
 // Choices made here:
-//   - The statutory deadline counts calendar days from submitted_on (a file is complete
-//     when registered, unless returned for completion), extended by the calendar days the
-//     request waited on the citizen: each wait counts from the day it began to the day
-//     before it ended (the calendar twin of the paused working days: a day counts when the
-//     request was waiting at its end), read from the history. The rule applies on the
-//     first day after the deadline. A request waiting on the citizen now has both clocks
-//     paused and is left alone.
 //   - deemed_approved goes through request.Decide with the system (nil principal) like any
 //     transition, to the hand-over step; escalate records one "statutory_escalated" event,
 //     which is the request's escalation flag (the history is the record: no column).
-//   - A step's stay starts when the request entered the step, or came back from waiting on
-//     the citizen at it; it has overstayed when today is after DueDate(stay start, step
-//     limit) in the request's calendar. One "escalated" event per stay.
 //   - System changes bump the request's version (the event's seq) with an UPDATE
 //     conditional on the version read, so a clerk's concurrent action and the job cannot
 //     both win; the loser here simply skips the request until the next run.
@@ -31,11 +22,11 @@ package store
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
 	"markaz"
+	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/request"
 )
@@ -50,9 +41,9 @@ const DeadlineBatchSize = 500
 
 // Events the system records in a request's history.
 const (
-	EventEscalated          = "escalated"           // a step overstayed its limit: to the center manager
-	EventStatutoryEscalated = "statutory_escalated" // a statutory deadline with on_expiry escalate passed
-	EventDueDateMoved       = "due_date_moved"      // a calendar change moved the due date (note: from → to)
+	EventEscalated          = request.EventEscalated
+	EventStatutoryEscalated = request.EventStatutoryEscalated
+	EventDueDateMoved       = request.EventDueDateMoved
 )
 
 func init() { OnCalendarChange(moveDueDates) }
@@ -147,109 +138,33 @@ func (tx *Tx) histories(rows []request.Request) (map[string][]request.Event, err
 	return out, nil
 }
 
-// requestDeadlines applies the statutory rule and the step limit to one open request.
+// requestDeadlines makes the changes request.Deadlines lists for one open request today,
+// in order, stopping after a decision or when the request changed meanwhile.
 func (tx *Tx) requestDeadlines(r *request.Request, svc *catalog.Service, hist []request.Event, run *DeadlineRun) error {
-	if request.Waiting(r.Status) {
-		return nil // both clocks are paused
-	}
-	today := tx.Today()
-	if rule := svc.Statutory; rule != nil {
-		deadline := StatutoryDeadline(r.SubmittedOn, rule.Days, hist, today)
-		if deadline.Before(today) {
-			switch rule.OnExpiry {
-			case catalog.ExpiryDeemedApproved:
-				plan, err := request.Decide(svc.Steps, r.Status, r.StepKey, request.ActionDeemApprove, nil, r.Ref())
-				if err != nil {
-					return err
-				}
-				done, err := tx.systemChange(r, request.ActionDeemApprove, plan, deadline.String())
-				if done {
-					run.Deemed++
-				}
-				return err // decided: no step to escalate any more
-			case catalog.ExpiryEscalate:
-				if !slices.ContainsFunc(hist, func(e request.Event) bool { return e.Action == EventStatutoryEscalated }) {
-					done, err := tx.systemChange(r, EventStatutoryEscalated, stay(r), deadline.String())
-					if err != nil {
-						return err
-					}
-					if done {
-						run.StatutoryEscalated++
-					}
-				}
-			}
-		}
-	}
-	i := slices.IndexFunc(svc.Steps, func(s catalog.Step) bool { return s.Key == r.StepKey })
-	if i < 0 || svc.Steps[i].LimitDays <= 0 {
-		return nil
-	}
-	limit := svc.Steps[i].LimitDays
-	since, seq := stepStay(hist, r.StepKey)
-	// Working days are never fewer than calendar days: a stay within limit calendar days
-	// cannot have overstayed, and needs no calendar.
-	if since.IsZero() || !since.AddDays(limit).Before(today) ||
-		slices.ContainsFunc(hist, func(e request.Event) bool { return e.Action == EventEscalated && e.Seq > seq }) {
-		return nil
-	}
-	due, err := tx.DueDate(r.GovCode, r.CenterID, since, limit)
-	if err != nil || !due.Before(today) {
+	changes, err := request.Deadlines(r, svc, hist, tx.Today(), func() (*calendar.Calendar, error) {
+		return tx.CalendarFor(r.GovCode, r.CenterID)
+	})
+	if err != nil {
 		return err
 	}
-	done, err := tx.systemChange(r, EventEscalated, stay(r), due.String())
-	if done {
-		run.StepEscalated++
-	}
-	return err
-}
-
-// stay is the plan of an event that leaves the request where it is.
-func stay(r *request.Request) request.Plan {
-	return request.Plan{From: r.Status, To: r.Status, FromStep: r.StepKey, ToStep: r.StepKey}
-}
-
-// StatutoryDeadline is the last day of a statutory deadline of days calendar days from
-// submitted, extended by the calendar days the history shows the request waiting on the
-// citizen (up to today for a wait still running).
-func StatutoryDeadline(submitted markaz.Date, days int, hist []request.Event, today markaz.Date) markaz.Date {
-	paused := 0
-	var since markaz.Date
-	for _, e := range hist {
-		switch {
-		case request.Waiting(e.To) && !request.Waiting(e.From):
-			since = markaz.DateOf(e.At)
-		case request.Waiting(e.From) && !request.Waiting(e.To) && !since.IsZero():
-			paused += daysBetween(since, markaz.DateOf(e.At))
-			since = markaz.Date{}
+	for _, c := range changes {
+		done, err := tx.systemChange(r, c.Action, c.Plan, c.Due.String())
+		if err != nil || !done {
+			return err
+		}
+		switch c.Action {
+		case request.ActionDeemApprove:
+			run.Deemed++
+		case EventStatutoryEscalated:
+			run.StatutoryEscalated++
+		case EventEscalated:
+			run.StepEscalated++
+		}
+		if request.Decided(r.Status) {
+			return nil
 		}
 	}
-	if !since.IsZero() {
-		paused += daysBetween(since, today)
-	}
-	return submitted.AddDays(days + paused)
-}
-
-// stepStay returns the day the request's current stay at step began and the seq of the
-// event that began it: entering the step, or coming back to work from waiting on the
-// citizen. Zero when the history does not show it.
-func stepStay(hist []request.Event, step string) (markaz.Date, int) {
-	var since markaz.Date
-	seq := 0
-	for _, e := range hist {
-		entered := e.ToStep == step && (e.FromStep != e.ToStep || e.Action == request.ActionRegister)
-		resumed := e.ToStep == step && request.Waiting(e.From) && !request.Waiting(e.To)
-		if entered || resumed {
-			since, seq = markaz.DateOf(e.At), e.Seq
-		}
-	}
-	return since, seq
-}
-
-// daysBetween counts the calendar days from a to b.
-func daysBetween(a, b markaz.Date) int {
-	ta := time.Date(a.Y, a.M, a.D, 0, 0, 0, 0, time.UTC)
-	tb := time.Date(b.Y, b.M, b.D, 0, 0, 0, 0, time.UTC)
-	return int(tb.Sub(ta).Hours() / 24)
+	return nil
 }
 
 // systemChange applies a change made by the system to r: the plan's status and step
@@ -259,16 +174,18 @@ func daysBetween(a, b markaz.Date) int {
 // run).
 func (tx *Tx) systemChange(r *request.Request, action string, plan request.Plan, note string) (done bool, err error) {
 	before := auditView(r)
-	if request.Decided(plan.To) && !request.Decided(r.Status) {
-		r.DecidedAt = &tx.Now
+	moved := *r
+	if err := moved.Apply(plan, nil, tx.Now); err != nil {
+		return false, err
 	}
 	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, decided_at = ?, version = version + 1,
-		updated_at = ? WHERE id = ? AND version = ? AND status = ?`, plan.To, plan.ToStep, r.DecidedAt, tx.Now,
+		updated_at = ? WHERE id = ? AND version = ? AND status = ?`, moved.Status, moved.StepKey, moved.DecidedAt, tx.Now,
 		r.ID, r.Version, plan.From)
 	if err != nil || rowsAffected(res) != 1 {
 		return false, err
 	}
-	r.Status, r.StepKey, r.UpdatedAt = plan.To, plan.ToStep, tx.Now
+	*r = moved
+	r.UpdatedAt = tx.Now
 	return true, tx.recordSystemChange(r, action, plan, note, before)
 }
 
@@ -335,5 +252,5 @@ func (tx *Tx) moveDueDate(r *request.Request) error {
 		return markaz.Errorf(markaz.EConflict, "error.stale")
 	}
 	r.DueDate, r.UpdatedAt = due, tx.Now
-	return tx.recordSystemChange(r, EventDueDateMoved, stay(r), from.String()+" → "+due.String(), before)
+	return tx.recordSystemChange(r, EventDueDateMoved, r.Stay(), from.String()+" → "+due.String(), before)
 }

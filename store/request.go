@@ -7,14 +7,14 @@ package store
 // history, search through indexed normalised columns, and keyset-paged lists.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
-	"context"
-
 	"markaz"
+	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/nationalid"
 	"markaz/request"
@@ -187,48 +187,58 @@ func fieldErr(field, code string) error {
 	return v.Err()
 }
 
-// nextTrackingNumber takes the next number of the center's series with UPDATE … RETURNING
-// (the row lock makes numbers gap-free and unique across instances: a rolled-back
-// registration gives its number back). A center's first request creates its series, under
-// a lock on its governorate's row, with the prefix GG + the next free two digits.
+// nextTrackingNumber takes the next number of the center's series (see reserveTracking).
 func (tx *Tx) nextTrackingNumber(c *markaz.Center) (string, error) {
-	take := func() (string, error) {
+	prefix, seq, err := tx.reserveTracking(c, 1)
+	if err != nil {
+		return "", err
+	}
+	return tracking.Format(prefix, seq)
+}
+
+// reserveTracking takes the next k sequence numbers of the center's series, first to
+// first+k-1, with UPDATE … RETURNING (the row lock makes numbers gap-free and unique across
+// instances: a rolled-back transaction gives its numbers back). A center's first request
+// creates its series, under a lock on its governorate's row, with the prefix GG + the
+// next free two digits.
+func (tx *Tx) reserveTracking(c *markaz.Center, k int) (prefix string, first int64, err error) {
+	take := func() (string, int64, error) {
 		var s struct {
 			Prefix string `db:"prefix"`
 			Next   int64  `db:"next_seq"`
 		}
-		if err := tx.Get(&s, `UPDATE tracking_series SET next_seq = next_seq + 1 WHERE center_id = ?
-			RETURNING prefix, next_seq`, c.ID); err != nil {
-			return "", err
+		if err := tx.Get(&s, `UPDATE tracking_series SET next_seq = next_seq + ? WHERE center_id = ?
+			RETURNING prefix, next_seq`, k, c.ID); err != nil {
+			return "", 0, err
 		}
-		return tracking.Format(s.Prefix, s.Next-1)
+		return s.Prefix, s.Next - int64(k), nil
 	}
-	n, err := take()
+	prefix, first, err = take()
 	if markaz.ErrorCode(err) != markaz.ENotFound {
-		return n, err
+		return prefix, first, err
 	}
 	var gov string
 	if err := tx.Get(&gov, `SELECT code FROM governorates WHERE code = ?`+tx.ForUpdate(), c.GovCode); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	if n, err := take(); markaz.ErrorCode(err) != markaz.ENotFound { // created while we waited
-		return n, err
+	if prefix, first, err = take(); markaz.ErrorCode(err) != markaz.ENotFound { // created while we waited
+		return prefix, first, err
 	}
 	var last []string
 	if err := tx.Select(&last, `SELECT prefix FROM tracking_series WHERE gov_code = ? ORDER BY prefix DESC LIMIT 1`, gov); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	k := 1
+	n := 1
 	if len(last) == 1 {
-		fmt.Sscanf(last[0][2:], "%d", &k)
-		k++
+		fmt.Sscanf(last[0][2:], "%d", &n)
+		n++
 	}
-	if k > 99 || len(gov) != 2 {
-		return "", markaz.Errorf(markaz.EConflict, "error.tracking_series_full")
+	if n > 99 || len(gov) != 2 {
+		return "", 0, markaz.Errorf(markaz.EConflict, "error.tracking_series_full")
 	}
 	if _, err := tx.Exec(`INSERT INTO tracking_series (center_id, gov_code, prefix, next_seq, created_at)
-		VALUES (?, ?, ?, 1, ?)`, c.ID, gov, fmt.Sprintf("%s%02d", gov, k), tx.Now); err != nil {
-		return "", err
+		VALUES (?, ?, ?, 1, ?)`, c.ID, gov, fmt.Sprintf("%s%02d", gov, n), tx.Now); err != nil {
+		return "", 0, err
 	}
 	return take()
 }
@@ -297,9 +307,9 @@ func (tx *Tx) Request(scope markaz.Scope, number string) (*RequestDetail, error)
 // ActOnRequest applies one workflow action by p (input checked with
 // request.CheckAction). version, when not nil, must be the request's current version. The
 // UPDATE is conditional on the version and status read, so of concurrent actions exactly
-// one wins and the others get a conflict. Leaving a status that waits on the citizen adds
-// the paused working days (a day counts when the request was waiting at its end) and
-// recomputes the due date with DueDate over the duration plus all pauses.
+// one wins and the others get a conflict. The clocks move by request.Apply: leaving a
+// status that waits on the citizen adds the paused working days and recomputes the due
+// date in the request's calendar over the duration plus all pauses.
 func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, version *int) (*RequestDetail, error) {
 	d, err := tx.Request(p.Scope(markaz.PermRequestsRead), number)
 	if err != nil {
@@ -318,28 +328,15 @@ func (tx *Tx) ActOnRequest(p *markaz.Principal, number, action, note string, ver
 		return nil, err
 	}
 	before := auditView(&r)
-	today := tx.Today()
-	if request.Waiting(r.Status) && r.PausedSince != nil {
-		cal, err := tx.CalendarFor(r.GovCode, r.CenterID)
-		if err != nil {
-			return nil, err
-		}
-		r.PausedDays += cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), today.AddDays(-1))
-		r.PausedSince = nil
-		if r.DueDate, err = tx.DueDate(r.GovCode, r.CenterID, r.SubmittedOn, r.WorkingDays+r.PausedDays); err != nil {
+	var cal *calendar.Calendar // needed only to end a pause
+	if r.Paused() {
+		if cal, err = tx.CalendarFor(r.GovCode, r.CenterID); err != nil {
 			return nil, err
 		}
 	}
-	if request.Waiting(plan.To) {
-		r.PausedSince = &today
+	if err := r.Apply(plan, cal, tx.Now); err != nil {
+		return nil, err
 	}
-	if request.Decided(plan.To) {
-		r.DecidedAt = &tx.Now
-	}
-	if plan.To == request.StatusDelivered {
-		r.DeliveredAt = &tx.Now
-	}
-	r.Status, r.StepKey = plan.To, plan.ToStep
 	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, due_date = ?, paused_days = ?, paused_since = ?,
 		decided_at = ?, delivered_at = ?, version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ? AND status = ?`, r.Status, r.StepKey, r.DueDate, r.PausedDays, r.PausedSince,

@@ -160,12 +160,12 @@ func (tx *Tx) trackFailure(digits string) error {
 func (tx *Tx) tracked(r *trackRow) (*Tracked, error) {
 	t := &Tracked{Status: r.Status, ServiceAr: r.ServiceAr, ServiceEn: r.ServiceEn, CenterAr: r.CenterAr,
 		CenterEn: r.CenterEn, SubmittedOn: r.SubmittedOn, Expected: r.DueDate}
-	if request.Waiting(r.Status) && r.PausedSince != nil {
+	if r.Paused() {
 		cal, err := tx.CalendarFor(r.GovCode, r.CenterID)
 		if err != nil {
 			return nil, err
 		}
-		paused := r.PausedDays + cal.WorkingDaysBetween(r.PausedSince.AddDays(-1), tx.Today().AddDays(-1))
+		paused := r.PausedDaysOn(cal, tx.Today())
 		if t.Expected, err = tx.DueDate(r.GovCode, r.CenterID, r.SubmittedOn, r.WorkingDays+paused); err != nil {
 			return nil, err
 		}
