@@ -334,7 +334,11 @@ func (s *Server) handleCampaignUpdate(w http.ResponseWriter, r *http.Request) er
 	var v markaz.Validator
 	e := store.CampaignEdit{Name: f.Get("name"), Status: f.Get("status"), StartsOn: formDate(&v, f, "starts_on"),
 		EndsOn: formDate(&v, f, "ends_on")}
-	e.SamplePercent, _ = strconv.Atoi(markaz.LatinDigits(f.Get("sample_percent")))
+	if n, err := strconv.Atoi(markaz.LatinDigits(strings.TrimSpace(f.Get("sample_percent")))); err == nil {
+		e.SamplePercent = n
+	} else {
+		v.Add("sample_percent", "number_format", nil)
+	}
 	if n, err := strconv.Atoi(f.Get("version")); err == nil {
 		e.Version = &n
 	}

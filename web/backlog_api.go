@@ -304,19 +304,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *markaz.Princi
 	return im, err
 }
 
-// abandonUpload fails an import whose upload did not complete (its chunks go) and
-// returns why.
+// abandonUpload fails an import whose upload did not complete (its chunks go), with the
+// cause's own field problem when it has one, and returns the cause.
 func (s *Server) abandonUpload(r *http.Request, id string, cause error) error {
-	code := "upload_incomplete"
-	if markaz.ErrorCode(cause) == markaz.EInvalid {
-		if e := asError(cause); len(e.Fields) > 0 {
-			code = e.Fields[0].Code
-		} else if e.Key == "error.body_too_large" {
-			code = "file_too_large"
-		}
+	problem := markaz.FieldError{Field: "file", Code: "upload_incomplete"}
+	if e := asError(cause); e.Code == markaz.EInvalid && len(e.Fields) > 0 {
+		problem = e.Fields[0]
 	}
 	s.db.Write(context.WithoutCancel(r.Context()), func(tx *store.Tx) error {
-		return tx.FinishImport(id, []markaz.FieldError{{Field: "file", Code: code}}, nil)
+		return tx.FinishImport(id, []markaz.FieldError{problem}, nil)
 	})
 	return cause
 }

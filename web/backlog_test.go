@@ -378,6 +378,20 @@ func TestBacklogPagesForOperatorsAndSupervisor(t *testing.T) {
 		if !strings.Contains(html, `id="by-center"`) || !strings.Contains(html, `<title id="trend-title">`) {
 			t.Errorf("progress page: %.500s", html)
 		}
+		// The supervisor closes the campaign: nothing more is keyed in it.
+		edit := url.Values{"name": {"حملة الشرقية"}, "starts_on": {"2026-01-01"}, "ends_on": {"2026-12-31"},
+			"status": {"closed"}, "sample_percent": {"x"}}
+		if resp := e.form(sup, camp, edit); resp.StatusCode != 422 {
+			t.Errorf("bad sample share: %d", resp.StatusCode)
+		}
+		edit.Set("sample_percent", "10")
+		if resp := e.form(sup, camp, edit); resp.StatusCode != 303 {
+			t.Fatalf("close: %d", resp.StatusCode)
+		}
+		form.Set("legacy_file_number", "16/2020")
+		if resp := e.form(op1, camp+"/enter", form); resp.StatusCode != 409 {
+			t.Errorf("keying in a closed campaign: %d", resp.StatusCode)
+		}
 		// An operator of another governorate gets nothing of this campaign.
 		cop := e.browser()
 		e.uiLogin(cop, "bcop")
