@@ -89,11 +89,22 @@ const (
 	PermInspectionsManage = "inspections.manage"
 )
 
+// Backlog permissions.
+const (
+	PermBacklogRead   = "backlog.read"   // backlog campaigns and their progress
+	PermBacklogManage = "backlog.manage" // campaigns, estimates, operators, imports, mismatch decisions
+	// An operator's reach with backlog.enter and backlog.verify is narrower than its role's
+	// territory: only the records of the campaigns it is a member of (the store checks the
+	// membership on every read and write).
+	PermBacklogEnter  = "backlog.enter"  // key paper files of one's campaigns, import files
+	PermBacklogVerify = "backlog.verify" // re-key another operator's files blind
+)
+
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
 // rolePerms is the role × permission matrix: the core permissions and each area's own
 // block, joined (an area adds its block to this list).
-var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms, inspectionPerms)
+var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms, inspectionPerms, backlogPerms)
 
 // corePerms: programme, registry, users, audit, policy and requests.
 var corePerms = map[string][]string{
@@ -113,6 +124,15 @@ var corePerms = map[string][]string{
 	RoleSupport:         {PermProgramRead, PermCentersRead},
 	RoleBacklogOperator: staffRead,
 	RoleCitizen:         nil,
+}
+
+// backlogPerms: backlog campaigns, keying and verification, imports and progress.
+var backlogPerms = map[string][]string{
+	RoleAdmin:           {PermBacklogRead, PermBacklogManage},
+	RoleMinistry:        {PermBacklogRead},
+	RoleSupervisor:      {PermBacklogRead, PermBacklogManage},
+	RoleHead:            {PermBacklogRead},
+	RoleBacklogOperator: {PermBacklogEnter, PermBacklogVerify},
 }
 
 // inspectionPerms: committees, visit plans, checklists, visits, findings and actions.

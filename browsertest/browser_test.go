@@ -208,7 +208,9 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		"/manual", "/manual/counter", "/manual/follow-up",
 		"/problems", "/problems/summary", "/problems/teams", "/needs", "/tills", "/collections", "/verify",
 		"/inspections", "/inspections/plans", "/inspections/visits", "/inspections/actions", "/inspections/committees",
-		"/inspections/checklists", "/inspections/committees/new", "/inspections/plans/new", "/inspections/checklists/new"}
+		"/inspections/checklists", "/inspections/committees/new", "/inspections/plans/new", "/inspections/checklists/new",
+
+		"/backlog", "/backlog/progress?governorate=13", "/backlog/campaigns/new"}
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range pages {
 			s.open(p)

@@ -43,6 +43,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
@@ -60,6 +62,7 @@ Commands:
   markaz user add|list|disable|passwd …   (markaz user help)
   markaz audit verify [--db …]
   markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
+  markaz import backlog (--campaign ID | --governorate CODE) --file F [--db …]   (markaz import help)
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
 MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
@@ -152,7 +155,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 			return err
 		}
 		if printed != "" {
-			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, planning, itsupport, citizen) — password: %s\n", printed)
+			fmt.Fprintf(stdout, "Demo users (admin, ministry, cairo, sharqia, clerk, manager, backoffice, head, inspector, finance, trainer, support, planning, itsupport, citizen, operator1, operator2) — password: %s\n", printed)
 			if *demoRequests > 0 {
 				if _, err := addDemoRequests(ctx, db, *demoRequests, demo.Seed(), stdout); err != nil {
 					return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"markaz/gateway"
+	"markaz/importer"
 	"markaz/notify"
 	"markaz/store"
 	"markaz/worker"
@@ -71,7 +72,10 @@ func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gate
 	go worker.ScheduleReconcile(ctx, db, gws, 10*time.Minute, log)
 	go func() {
 		defer close(done)
+		imports := make(chan struct{})
+		go func() { defer close(imports); importer.Jobs(ctx, db, importer.JobOptions{Log: log}) }() // uploaded backlog files
 		worker.Run(ctx, db, handlers, worker.Options{Log: log})
+		<-imports
 	}()
 	return done
 }

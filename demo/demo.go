@@ -63,6 +63,9 @@ func Ensure(ctx context.Context, db *store.DB, password string) (string, error) 
 		if err := addInspections(tx, Seed()); err != nil {
 			return err
 		}
+		if err := loadBacklog(tx, password); err != nil { // demo/backlog.go
+			return err
+		}
 		loaded = true
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('demo', 'loaded')`)
 		return err

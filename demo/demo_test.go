@@ -96,7 +96,7 @@ func checkUsers(t *testing.T, db *store.DB) {
 		if err := tx.Get(&n, `SELECT COUNT(*) FROM users WHERE username NOT LIKE 'demo-%'`); err != nil {
 			return err
 		}
-		if n != 15+len(demoInspectors) || len(sc.Users) != 15 { // the follow-up demo adds its inspectors
+		if n != 15+len(demoInspectors)+len(backlogOperators) || len(sc.Users) != 15 { // the follow-up and backlog demos add their staff
 			t.Errorf("%d users, %d in the scenario", n, len(sc.Users))
 		}
 		byName := map[string]*markaz.User{}

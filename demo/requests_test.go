@@ -43,8 +43,8 @@ type generated struct {
 	Fees   []request.FeeLine
 }
 
-// loadRequests reads every request with its history and fee lines, in tracking-number
-// order.
+// loadRequests reads every request but the demo backlog's (demo/backlog.go) with its
+// history and fee lines, in tracking-number order.
 func loadRequests(t *testing.T, db *store.DB) []*generated {
 	t.Helper()
 	var rows []*generated
@@ -55,8 +55,8 @@ func loadRequests(t *testing.T, db *store.DB) []*generated {
 			r.national_id, r.applicant_name, r.mobile, r.notes, r.submitted_at, r.submitted_on, r.due_date, r.paused_days,
 			r.paused_since, r.decided_at, r.delivered_at, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method,
 			r.version, r.created_by, r.updated_at, r.documents_json
-			FROM requests r JOIN centers c ON c.id = r.center_id WHERE r.national_id <> ? ORDER BY r.tracking_number`,
-			demoCitizenNationalID); err != nil { // the demo citizen's online requests are not generated
+			FROM requests r JOIN centers c ON c.id = r.center_id WHERE r.national_id <> ? AND r.channel <> 'backlog'
+			ORDER BY r.tracking_number`, demoCitizenNationalID); err != nil { // generated requests only
 			return err
 		}
 		for _, r := range rows {
@@ -67,8 +67,8 @@ func loadRequests(t *testing.T, db *store.DB) []*generated {
 			request.Event
 		}
 		if err := tx.Select(&evs, `SELECT request_id, seq, at, user_id, username, action, from_status, to_status,
-			from_step, to_step, note FROM request_events WHERE request_id IN (SELECT id FROM requests WHERE national_id <> ?)
-			ORDER BY request_id, seq`, demoCitizenNationalID); err != nil {
+			from_step, to_step, note FROM request_events WHERE request_id IN (SELECT id FROM requests WHERE national_id <> ?
+			AND channel <> 'backlog') ORDER BY request_id, seq`, demoCitizenNationalID); err != nil {
 			return err
 		}
 		for _, e := range evs {
@@ -79,7 +79,7 @@ func loadRequests(t *testing.T, db *store.DB) []*generated {
 			request.FeeLine
 		}
 		if err := tx.Select(&fees, `SELECT request_id, fee_version_id, line_key, name_ar, name_en, amount_piasters
-			FROM request_fee_lines WHERE request_id IN (SELECT id FROM requests WHERE national_id <> ?)
+			FROM request_fee_lines WHERE request_id IN (SELECT id FROM requests WHERE national_id <> ? AND channel <> 'backlog')
 			ORDER BY request_id, line_no`, demoCitizenNationalID); err != nil {
 			return err
 		}
@@ -613,13 +613,14 @@ func TestAddRequestsTrackingNumbers(t *testing.T) {
 		if want := 500 + 2*BatchSize + 100 + registered; len(rows) != want {
 			t.Fatalf("%d requests, want %d", len(rows), want)
 		}
-		// The demo citizen's online requests took their center's first numbers.
+		// The demo citizen's online requests and the demo backlog's (demo/backlog.go) take
+		// numbers of the same series.
 		var citizens []struct {
 			Center string `db:"center_id"`
 			Number string `db:"tracking_number"`
 		}
 		if err := db.Read(ctx, func(tx *store.Tx) error {
-			return tx.Select(&citizens, `SELECT center_id, tracking_number FROM requests WHERE national_id = ?`,
+			return tx.Select(&citizens, `SELECT center_id, tracking_number FROM requests WHERE national_id = ? OR channel = 'backlog'`,
 				demoCitizenNationalID)
 		}); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -123,8 +124,13 @@ func (tx *Tx) BuryJob(j Job, msg string) error {
 // settleJob applies set to the job and releases its lease, if the caller's claim still holds.
 func (tx *Tx) settleJob(j Job, set string, args ...any) error {
 	args = append(args, tx.Now, j.ID, j.LockedBy, j.Attempts)
-	res, err := tx.Exec(`UPDATE jobs SET `+set+`, locked_by = '', locked_until = NULL, updated_at = ?
-		WHERE id = ? AND status = 'pending' AND locked_by = ? AND attempts = ?`, args...)
+	return leaseHeld(tx.Exec(`UPDATE jobs SET `+set+`, locked_by = '', locked_until = NULL, updated_at = ?
+		WHERE id = ? AND status = 'pending' AND locked_by = ? AND attempts = ?`, args...))
+}
+
+// leaseHeld turns the result of an UPDATE conditional on a job's claim into ErrLeaseLost
+// when it touched no row.
+func leaseHeld(res sql.Result, err error) error {
 	if err != nil {
 		return err
 	}
@@ -163,4 +169,12 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// ExtendJobLease moves the lease of a claimed job on to until, if the caller's claim still
+// holds (ErrLeaseLost otherwise): a long job extends it as it makes progress, so a crashed
+// holder's job is claimable again soon while a live one keeps it.
+func (tx *Tx) ExtendJobLease(j Job, until time.Time) error {
+	return leaseHeld(tx.Exec(`UPDATE jobs SET locked_until = ?, updated_at = ? WHERE id = ? AND status = 'pending'
+		AND locked_by = ? AND attempts = ?`, until.UTC().Truncate(time.Microsecond), tx.Now, j.ID, j.LockedBy, j.Attempts))
 }

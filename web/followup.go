@@ -1,37 +1,14 @@
 package web
 
-// Small helpers the follow-up areas (problems, resources) share: one store call in its
-// own transaction, and a JSON answer for an admitted caller.
+// Small helpers the follow-up areas (problems, resources) share: a JSON answer for an
+// admitted caller.
 
 import (
 	"net/http"
 	"net/url"
 
 	"markaz"
-	"markaz/store"
 )
-
-// inRead runs fn in a read-only transaction and returns what it gives.
-func inRead[T any](r *http.Request, db *store.DB, fn func(tx *store.Tx) (T, error)) (T, error) {
-	var out T
-	err := db.Read(r.Context(), func(tx *store.Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
-}
-
-// inWrite runs fn in a write transaction and returns what it gives.
-func inWrite[T any](r *http.Request, db *store.DB, fn func(tx *store.Tx) (T, error)) (T, error) {
-	var out T
-	err := db.Write(r.Context(), func(tx *store.Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
-}
 
 // answer admits the caller through gate, runs do and writes its result as JSON with status.
 func answer[T any](w http.ResponseWriter, r *http.Request, gate func(*http.Request) (*markaz.Principal, error),

@@ -480,7 +480,7 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) error 
 			in := store.PlanInput{CommitteeID: f.Get("committee_id"), CenterID: f.Get("center_id"), Members: f["members"],
 				Purpose: f.Get("purpose")}
 			var err error
-			if in.PlannedOn, err = formDate(f, "planned_on"); err != nil {
+			if in.PlannedOn, err = formDateErr(f, "planned_on"); err != nil {
 				return "", err
 			}
 			pl, err := tx.CreatePlan(p, in)
@@ -494,17 +494,11 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) error 
 		})
 }
 
-// formDate reads an optional date field; a malformed one is a field error.
-func formDate(f url.Values, name string) (markaz.Date, error) {
-	s := strings.TrimSpace(markaz.LatinDigits(f.Get(name)))
-	if s == "" {
-		return markaz.Date{}, nil
-	}
-	d, err := markaz.ParseDate(s)
-	if err != nil {
-		return d, fieldErrWeb(name, "date_format")
-	}
-	return d, nil
+// formDateErr is formDate for a form read one field at a time: the date, or its field error.
+func formDateErr(f url.Values, name string) (markaz.Date, error) {
+	var v markaz.Validator
+	d := formDate(&v, f, name)
+	return d, v.Err()
 }
 
 // planPage is what plan.html shows. Form names the refused form ("postpone", "cancel").
@@ -564,7 +558,7 @@ func (s *Server) handlePlanChange(action string) func(http.ResponseWriter, *http
 				ch := store.PlanChange{Action: action, Reason: f.Get("reason"), Version: formVersion(f)}
 				if action == store.PlanPostpone {
 					var err error
-					if ch.On, err = formDate(f, "planned_on"); err != nil {
+					if ch.On, err = formDateErr(f, "planned_on"); err != nil {
 						return "", err
 					}
 				}

@@ -244,7 +244,7 @@ func visitInput(f url.Values) (store.VisitInput, error) {
 	in := store.VisitInput{PlanID: f.Get("plan_id"), CenterID: f.Get("center_id"), CommitteeID: f.Get("committee_id"),
 		VersionID: f.Get("checklist_version_id"), Summary: f.Get("summary")}
 	var err error
-	in.VisitedOn, err = formDate(f, "visited_on")
+	in.VisitedOn, err = formDateErr(f, "visited_on")
 	for k := range f {
 		key, ok := strings.CutPrefix(k, "items.")
 		if !ok {
@@ -404,7 +404,7 @@ func (s *Server) handleActionUpdate(w http.ResponseWriter, r *http.Request) erro
 		func(tx *store.Tx, p *markaz.Principal, f url.Values) (string, error) {
 			ch := inspection.Change{Status: f.Get("status"), Note: f.Get("note"), Version: formVersion(f)}
 			var err error
-			if ch.DueDate, err = formDate(f, "due_date"); err != nil {
+			if ch.DueDate, err = formDateErr(f, "due_date"); err != nil {
 				return "", err
 			}
 			d, err := tx.Finding(readScope(p), id)

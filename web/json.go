@@ -114,10 +114,21 @@ func jsonAction[B, R any](w http.ResponseWriter, r *http.Request, perm string, s
 	return writeJSON(w, status, out)
 }
 
-// writeTx runs fn in a write transaction and returns its value.
-func writeTx[T any](s *Server, r *http.Request, fn func(tx *store.Tx) (T, error)) (T, error) {
+// inRead runs fn in a read-only transaction and returns what it gives.
+func inRead[T any](r *http.Request, db *store.DB, fn func(tx *store.Tx) (T, error)) (T, error) {
 	var out T
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+	err := db.Read(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// inWrite runs fn in a write transaction and returns what it gives.
+func inWrite[T any](r *http.Request, db *store.DB, fn func(tx *store.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.Write(r.Context(), func(tx *store.Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err

@@ -157,8 +157,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance|inspections)/[^"?#]+)"`)
-		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance|inspections|backlog)/[^"?#.]+)"`) // not downloads (.csv, .xlsx)
+		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]{4}-[0-9]{4}-[0-9]{4}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		walk := func(c *http.Client, lang string, paths []string) {
 			visited, shapes := map[string]bool{}, map[string]bool{}
 			for len(paths) > 0 {
@@ -195,7 +195,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/tills", "/collections", "/verify", "/simgw", "/payments", checkout,
 				"/inspections", "/inspections/committees", "/inspections/committees/new", "/inspections/plans",
 				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
-				"/inspections/checklists", "/inspections/checklists/new"}, extra...), follow...))
+				"/inspections/checklists", "/inspections/checklists/new",
+				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new"}, extra...), follow...))
 		}
 		// The finance officer's desk (the administrator holds no finance.manage).
 		fin := e.browser()
@@ -203,6 +204,22 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		for _, lang := range []string{"ar", "en"} {
 			e.form(fin, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
 			walk(fin, lang, []string{"/finance"})
+		}
+		// The backlog's keying screens belong to its operators, not to the administrator.
+		op := e.browser()
+		e.uiLogin(op, "operator1")
+		for _, lang := range []string{"ar", "en"} {
+			e.form(op, "/lang", url.Values{"lang": {lang}, "next": {"/"}})
+			_, html := e.page(op, "/backlog")
+			m := regexp.MustCompile(`href="/backlog/campaigns/([0-9a-f-]{36})/enter"`).FindStringSubmatch(html)
+			if m == nil {
+				t.Fatalf("operator1 sees no campaign to key: %.400s", html)
+			}
+			for _, p := range []string{"/enter", "/verify", "/records?mine=true"} {
+				if st, _ := e.page(op, "/backlog/campaigns/"+m[1]+p); st != 200 {
+					t.Errorf("%s operator %s: %d", lang, p, st)
+				}
+			}
 		}
 		var missing []string
 		for _, name := range s.PageNames() {

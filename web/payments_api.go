@@ -267,7 +267,7 @@ type resolveBody struct {
 // officer booked or refunded what was held for review.
 func (s *Server) apiResolvePayment(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, markaz.PermFinanceManage, http.StatusOK, func(p *markaz.Principal, b resolveBody) (*payment.Payment, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*payment.Payment, error) {
+		return inWrite(r, s.db, func(tx *store.Tx) (*payment.Payment, error) {
 			return tx.ResolveHeld(p, r.PathValue("id"), strings.TrimSpace(b.Action), b.Note)
 		})
 	})
@@ -276,7 +276,7 @@ func (s *Server) apiResolvePayment(w http.ResponseWriter, r *http.Request) error
 // apiRequestRefund: POST /api/v1/payments/{id}/refunds {amount_piasters, method, reason} → 201.
 func (s *Server) apiRequestRefund(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, "", http.StatusCreated, func(p *markaz.Principal, b payment.RefundInput) (*store.Refund, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*store.Refund, error) { return tx.RequestRefund(p, r.PathValue("id"), b) })
+		return inWrite(r, s.db, func(tx *store.Tx) (*store.Refund, error) { return tx.RequestRefund(p, r.PathValue("id"), b) })
 	})
 }
 
@@ -289,7 +289,7 @@ type noteBody struct {
 func (s *Server) apiDecideRefund(approve bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return jsonAction(w, r, markaz.PermFinanceManage, http.StatusOK, func(p *markaz.Principal, b noteBody) (*store.Refund, error) {
-			return writeTx(s, r, func(tx *store.Tx) (*store.Refund, error) {
+			return inWrite(r, s.db, func(tx *store.Tx) (*store.Refund, error) {
 				return tx.DecideRefund(p, r.PathValue("id"), approve, b.Note)
 			})
 		})
@@ -302,7 +302,7 @@ func (s *Server) apiPayOutRefund(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ref, err := writeTx(s, r, func(tx *store.Tx) (*store.Refund, error) { return tx.PayOutRefund(p, r.PathValue("id")) })
+	ref, err := inWrite(r, s.db, func(tx *store.Tx) (*store.Refund, error) { return tx.PayOutRefund(p, r.PathValue("id")) })
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ type reasonBody struct {
 // apiVoidReceipt: POST /api/v1/receipts/{number}/void {reason} → the voided receipt.
 func (s *Server) apiVoidReceipt(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, markaz.PermPaymentsVoid, http.StatusOK, func(p *markaz.Principal, b reasonBody) (*payment.Receipt, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*payment.Receipt, error) {
+		return inWrite(r, s.db, func(tx *store.Tx) (*payment.Receipt, error) {
 			return tx.VoidReceipt(p, r.PathValue("number"), b.Reason)
 		})
 	})
@@ -439,14 +439,14 @@ func (s *Server) apiTills(w http.ResponseWriter, r *http.Request) error {
 // apiCloseTill: POST /api/v1/tills/{id}/close {counted_piasters, explanation}.
 func (s *Server) apiCloseTill(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, markaz.PermPaymentsCollect, http.StatusOK, func(p *markaz.Principal, b payment.Closing) (*payment.Till, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*payment.Till, error) { return tx.CloseTill(p, r.PathValue("id"), b) })
+		return inWrite(r, s.db, func(tx *store.Tx) (*payment.Till, error) { return tx.CloseTill(p, r.PathValue("id"), b) })
 	})
 }
 
 // apiSignOffTill: POST /api/v1/tills/{id}/sign-off {note}.
 func (s *Server) apiSignOffTill(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, markaz.PermPaymentsVoid, http.StatusOK, func(p *markaz.Principal, b noteBody) (*payment.Till, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*payment.Till, error) {
+		return inWrite(r, s.db, func(tx *store.Tx) (*payment.Till, error) {
 			return tx.SignOffTill(p, r.PathValue("id"), strings.TrimSpace(b.Note))
 		})
 	})
@@ -537,7 +537,7 @@ func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) error {
 // apiResolveReconItem: POST /api/v1/reconciliation-items/{id}/resolve {note}.
 func (s *Server) apiResolveReconItem(w http.ResponseWriter, r *http.Request) error {
 	return jsonAction(w, r, markaz.PermFinanceManage, http.StatusOK, func(p *markaz.Principal, b noteBody) (*store.ReconItem, error) {
-		return writeTx(s, r, func(tx *store.Tx) (*store.ReconItem, error) {
+		return inWrite(r, s.db, func(tx *store.Tx) (*store.ReconItem, error) {
 			return tx.ResolveReconItem(p, r.PathValue("id"), b.Note)
 		})
 	})

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"markaz/sheet"
 )
 
 // routes is the one route table of Markaz: every URL it answers, top to bottom.
@@ -327,6 +329,54 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /inspections/findings/{id}", s.ui(s.handleFinding))
 	mux.HandleFunc("POST /inspections/findings/{id}/action", s.ui(s.handleActionUpdate))
 	mux.HandleFunc("GET /inspections/actions", s.ui(s.handleActions))
+	// Backlog entry: campaigns, imports, double entry, progress (UI and API).
+	// -- backlog routes --
+	mux.HandleFunc("GET /backlog", s.ui(s.handleBacklog))
+	mux.HandleFunc("GET /backlog/progress", s.ui(s.handleBacklogProgress))
+	mux.HandleFunc("GET /backlog/template.csv", s.ui(s.handleTemplate(sheet.CSV)))
+	mux.HandleFunc("GET /backlog/template.xlsx", s.ui(s.handleTemplate(sheet.XLSX)))
+	mux.HandleFunc("GET /backlog/campaigns/new", s.ui(s.handleCampaignNew))
+	mux.HandleFunc("POST /backlog/campaigns/new", s.ui(s.handleCampaignCreate))
+	mux.HandleFunc("GET /backlog/campaigns/{id}", s.ui(s.handleCampaign))
+	mux.HandleFunc("POST /backlog/campaigns/{id}", s.ui(s.handleCampaignUpdate))
+	mux.HandleFunc("POST /backlog/campaigns/{id}/estimates", s.ui(s.handleCampaignEstimates))
+	mux.HandleFunc("POST /backlog/campaigns/{id}/operators", s.ui(s.handleCampaignAddOperator))
+	mux.HandleFunc("POST /backlog/campaigns/{id}/operators/{uid}/remove", s.ui(s.handleCampaignRemoveOperator))
+	mux.HandleFunc("GET /backlog/campaigns/{id}/import", s.ui(s.handleUploadForm))
+	mux.HandleFunc("POST /backlog/campaigns/{id}/import", s.ui(s.handleUpload))
+	mux.HandleFunc("GET /backlog/campaigns/{id}/enter", s.ui(s.handleEnterForm))
+	mux.HandleFunc("POST /backlog/campaigns/{id}/enter", s.ui(s.handleEnter))
+	mux.HandleFunc("GET /backlog/campaigns/{id}/verify", s.ui(s.handleBacklogVerifyForm))
+	mux.HandleFunc("GET /backlog/campaigns/{id}/records", s.ui(s.handleRecords))
+	mux.HandleFunc("GET /backlog/imports/{id}", s.ui(s.handleImportPage))
+	mux.HandleFunc("GET /backlog/imports/{id}/errors.csv", s.ui(s.handleImportReport(sheet.CSV)))
+	mux.HandleFunc("GET /backlog/imports/{id}/errors.xlsx", s.ui(s.handleImportReport(sheet.XLSX)))
+	mux.HandleFunc("GET /backlog/records/{id}", s.ui(s.handleRecord))
+	mux.HandleFunc("POST /backlog/records/{id}/verify", s.ui(s.handleBacklogVerify))
+	mux.HandleFunc("POST /backlog/records/{id}/correct", s.ui(s.handleRecordCorrect))
+	mux.HandleFunc("POST /backlog/records/{id}/decide", s.ui(s.handleRecordDecide))
+	mux.HandleFunc("GET /api/v1/backlog/progress", s.api(s.apiProgress))
+	mux.HandleFunc("GET /api/v1/backlog/template.csv", s.api(s.handleTemplate(sheet.CSV)))
+	mux.HandleFunc("GET /api/v1/backlog/template.xlsx", s.api(s.handleTemplate(sheet.XLSX)))
+	mux.HandleFunc("GET /api/v1/backlog/campaigns", s.api(s.apiCampaigns))
+	mux.HandleFunc("POST /api/v1/backlog/campaigns", s.api(s.apiCreateCampaign))
+	mux.HandleFunc("GET /api/v1/backlog/campaigns/{id}", s.api(s.apiCampaign))
+	mux.HandleFunc("PUT /api/v1/backlog/campaigns/{id}", s.api(s.apiUpdateCampaign))
+	mux.HandleFunc("PUT /api/v1/backlog/campaigns/{id}/estimates", s.api(s.apiSetEstimates))
+	mux.HandleFunc("POST /api/v1/backlog/campaigns/{id}/operators", s.api(s.apiAddOperator))
+	mux.HandleFunc("POST /api/v1/backlog/campaigns/{id}/operators/{uid}/remove", s.api(s.apiRemoveOperator))
+	mux.HandleFunc("GET /api/v1/backlog/campaigns/{id}/imports", s.api(s.apiImports))
+	mux.HandleFunc("POST /api/v1/backlog/campaigns/{id}/imports", s.api(s.apiUpload))
+	mux.HandleFunc("GET /api/v1/backlog/campaigns/{id}/records", s.api(s.apiRecords))
+	mux.HandleFunc("POST /api/v1/backlog/campaigns/{id}/records", s.api(s.apiEnterRecord))
+	mux.HandleFunc("GET /api/v1/backlog/campaigns/{id}/verify/next", s.api(s.apiNextToVerify))
+	mux.HandleFunc("GET /api/v1/backlog/imports/{id}", s.api(s.apiImport))
+	mux.HandleFunc("GET /api/v1/backlog/imports/{id}/errors.csv", s.api(s.handleImportReport(sheet.CSV)))
+	mux.HandleFunc("GET /api/v1/backlog/imports/{id}/errors.xlsx", s.api(s.handleImportReport(sheet.XLSX)))
+	mux.HandleFunc("GET /api/v1/backlog/records/{id}", s.api(s.apiRecord))
+	mux.HandleFunc("PUT /api/v1/backlog/records/{id}", s.api(s.apiCorrectRecord))
+	mux.HandleFunc("POST /api/v1/backlog/records/{id}/verify", s.api(s.apiVerifyRecord))
+	mux.HandleFunc("POST /api/v1/backlog/records/{id}/decide", s.api(s.apiDecideRecord))
 
 	// Citizen tracking (public).
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))

@@ -95,7 +95,7 @@ func trainingReader(r *http.Request) (*markaz.Principal, error) {
 func (s *Server) createCourse(r *http.Request, p *markaz.Principal, b courseBody, v *markaz.Validator) (*store.TrainingCourseRow, error) {
 	c := b.course()
 	c.GovCode = nationalAsEmpty(b.Governorate)
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
 		return tx.CreateTrainingCourse(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), c, v)
 	})
 }
@@ -103,45 +103,45 @@ func (s *Server) createCourse(r *http.Request, p *markaz.Principal, b courseBody
 func (s *Server) updateCourse(r *http.Request, p *markaz.Principal, id string, b courseEdit, v *markaz.Validator) (*store.TrainingCourseRow, error) {
 	c := b.course()
 	c.Version = b.Version
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
 		return tx.UpdateTrainingCourse(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), id, c, v)
 	})
 }
 
 func (s *Server) retireCourse(r *http.Request, p *markaz.Principal, id string) (*store.TrainingCourseRow, error) {
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingCourseRow, error) {
 		return tx.RetireTrainingCourse(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), id)
 	})
 }
 
 func (s *Server) createSession(r *http.Request, p *markaz.Principal, b sessionBody, v *markaz.Validator) (*store.TrainingSessionRow, error) {
 	sess := b.session(v)
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
 		return tx.CreateTrainingSession(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), sess, v)
 	})
 }
 
 func (s *Server) updateSession(r *http.Request, p *markaz.Principal, id string, b sessionBody, v *markaz.Validator) (*store.TrainingSessionRow, error) {
 	sess := b.session(v)
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
 		return tx.UpdateTrainingSession(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), id, sess, v)
 	})
 }
 
 func (s *Server) cancelSession(r *http.Request, p *markaz.Principal, id, reason string) (*store.TrainingSessionRow, error) {
-	return writeTx(s, r, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.TrainingSessionRow, error) {
 		return tx.CancelTrainingSession(store.ActorOf(p), p.Scope(markaz.PermTrainingWrite), id, reason)
 	})
 }
 
 func (s *Server) enrol(r *http.Request, p *markaz.Principal, session, user string) (*store.EnrolmentRow, error) {
-	return writeTx(s, r, func(tx *store.Tx) (*store.EnrolmentRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.EnrolmentRow, error) {
 		return tx.Enrol(store.ActorOf(p), p, session, user)
 	})
 }
 
 func (s *Server) withdraw(r *http.Request, p *markaz.Principal, session, id string) (*store.EnrolmentRow, error) {
-	return writeTx(s, r, func(tx *store.Tx) (*store.EnrolmentRow, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (*store.EnrolmentRow, error) {
 		return tx.WithdrawTrainee(store.ActorOf(p), p, session, id)
 	})
 }
@@ -149,7 +149,7 @@ func (s *Server) withdraw(r *http.Request, p *markaz.Principal, session, id stri
 // recordResults records a session's results; name names the i-th input's fields.
 func (s *Server) recordResults(r *http.Request, p *markaz.Principal, session string, in []store.ResultInput,
 	name func(i int, field string) string) (int, error) {
-	return writeTx(s, r, func(tx *store.Tx) (int, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (int, error) {
 		return tx.RecordTrainingResults(store.ActorOf(p), p, session, in, name)
 	})
 }

@@ -1,0 +1,55 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"markaz"
+	"markaz/backlog"
+	"markaz/store"
+	"markaz/store/storetest"
+)
+
+// The demo has an open campaign in Sharqia, partly entered: some of every figure.
+func TestDemoBacklogCampaign(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		ctx := context.Background()
+		if _, err := Ensure(ctx, db, pw); err != nil {
+			t.Fatal(err)
+		}
+		ministry := &markaz.Principal{UserID: "m", Username: "m", Assignments: []markaz.Assignment{
+			{Role: markaz.RoleMinistry, Level: markaz.LevelNation}}}
+		camps, err := db.Campaigns(ctx, ministry, store.CampaignFilter{Gov: "13", Status: backlog.CampaignOpen})
+		if err != nil || len(camps) != 1 {
+			t.Fatalf("open campaigns of 13: %d %v", len(camps), err)
+		}
+		p, err := db.BacklogProgress(ctx, ministry, store.ProgressFilter{Gov: "13"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := p.Total.Figures
+		if f.Estimated == 0 || f.Entered == 0 || f.Entered >= f.Estimated || f.Verified == 0 || f.Pending == 0 || f.Rejected == 0 {
+			t.Errorf("demo figures %+v", f)
+		}
+		if len(p.Operators) != 2 || p.Operators[0].Username != "operator1" || p.Operators[0].PerHour < 20 {
+			t.Errorf("operators %+v", p.Operators)
+		}
+		days := 0
+		for _, d := range p.Daily {
+			if d.Entered > 0 {
+				days++
+			}
+		}
+		if days < 10 {
+			t.Errorf("entries on %d days of the trend", days)
+		}
+		db.Read(ctx, func(tx *store.Tx) error {
+			_, mismatch, err := tx.CheckCounts(camps[0].ID)
+			if err != nil || mismatch == 0 {
+				t.Errorf("no mismatch for the supervisor: %v", err)
+			}
+			return nil
+		})
+		t.Logf("demo backlog: %+v", f)
+	})
+}
