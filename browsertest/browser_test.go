@@ -283,7 +283,8 @@ func (s *session) fitsPhone(path string) {
 		s.t.Fatal(err)
 	}
 	if scroll > 0 {
-		s.t.Errorf("%s overflows a phone screen by %dpx", path, scroll)
+		wide, _ := chromedp.Run(s.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || e.getBoundingClientRect().left < -1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().width)).join(', ')`))
+		s.t.Errorf("%s overflows a phone screen by %dpx (%s)", path, scroll, wide)
 	}
 }
 
