@@ -185,15 +185,18 @@ type actor struct {
 }
 
 // lastActors returns, for each open request of the center, the latest event by a person.
+// It starts from the center's open requests (requests_center_due) and finds each one's
+// latest event by a person through the (request_id, seq) index, so it reads those
+// requests' events only, not the whole history table.
 func (tx *Tx) lastActors(centerID string) (map[string]actor, error) {
 	var rows []struct {
 		RequestID string `db:"request_id"`
 		actor
 	}
-	if err := tx.Select(&rows, `SELECT e.request_id, e.user_id, e.username FROM request_events e
-		JOIN requests r ON r.id = e.request_id
-		WHERE r.center_id = ? AND r.status IN (?, ?, ?, ?) AND e.user_id <> ''
-			AND e.seq = (SELECT MAX(e2.seq) FROM request_events e2 WHERE e2.request_id = e.request_id AND e2.user_id <> '')`,
+	if err := tx.Select(&rows, `SELECT r.id AS request_id, e.user_id, e.username FROM requests r
+		JOIN request_events e ON e.request_id = r.id
+		WHERE r.center_id = ? AND r.status IN (?, ?, ?, ?)
+			AND e.seq = (SELECT MAX(e2.seq) FROM request_events e2 WHERE e2.request_id = r.id AND e2.user_id <> '')`,
 		centerID, request.StatusSubmitted, request.StatusInReview, request.StatusReturned,
 		request.StatusAwaitingPayment); err != nil {
 		return nil, err

@@ -1,0 +1,2 @@
+-- Request list and workload indexes (PostgreSQL also aligns request_events.request_id
+-- with the collation of requests.id; SQLite has nothing to align).
