@@ -95,6 +95,9 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 	for _, m := range applied {
 		log.Info("migration applied", "name", m)
 	}
+	if err := db.Optimize(ctx); err != nil {
+		log.Warn("planner statistics", "err", err) // slower queries, not a reason to refuse to start
+	}
 	if err := db.LoadReference(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("reference data: %w", err)

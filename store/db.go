@@ -276,3 +276,17 @@ func (w *where) scope(s markaz.Scope, govCol, unitCol, centerCol string) {
 
 // placeholders returns n comma-separated "?" for an IN (…) list.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+// Optimize gathers planner statistics where they are missing or stale: SQLite's
+// PRAGMA optimize over every table (0x10002: analyze what needs it, all tables, not just
+// those this connection used), which its planner needs to choose partial indexes; on
+// PostgreSQL a plain ANALYZE of the requests tables, cheap when autovacuum keeps up and
+// necessary where it is off. Called at start-up after migrations.
+func (db *DB) Optimize(ctx context.Context) error {
+	q := `PRAGMA optimize=0x10002`
+	if db.Dialect == Postgres {
+		q = `ANALYZE requests, request_events`
+	}
+	_, err := db.x.ExecContext(ctx, q)
+	return err
+}
