@@ -484,7 +484,7 @@ func (g *simulation) request(d markaz.Date, at time.Time, st *Stats) (store.Bulk
 		}
 	}
 	b.Events = []request.Event{{Seq: 1, At: at, UserID: s.p.UserID, Username: s.p.Username,
-		Action: request.ActionRegister, To: b.Status, ToStep: b.StepKey}}
+		Action: request.ActionRegister, To: b.Status, ToStep: b.StepKey, Due: b.DueDate}}
 	l := &life{g: g, site: s, svc: svc, req: &b, st: st}
 	if err := l.live(g.profile(svc.deemed)); err != nil {
 		return b, fmt.Errorf("demo request at %s (%s, %s): %w", s.Code, svc.Code, at.Format(time.DateTime), err)
@@ -730,7 +730,8 @@ func (l *life) record(action string, plan request.Plan, a store.Actor, note stri
 	r.UpdatedAt = at
 	l.last = at
 	l.req.Events = append(l.req.Events, request.Event{Seq: r.Version, At: at, UserID: a.UserID, Username: a.Username,
-		Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep, ToStep: plan.ToStep, Note: note})
+		Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep, ToStep: plan.ToStep, Note: note,
+		Due: r.DueDate})
 	return nil
 }
 

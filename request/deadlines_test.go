@@ -83,9 +83,17 @@ func TestApplyClocks(t *testing.T) {
 	if err := move(ActionForward, "2026-03-19", nil); err != nil || r.StepKey != "decision" {
 		t.Fatalf("forward: %v %s", err, r.StepKey)
 	}
-	if err := move(ActionApprove, "2026-03-22", nil); err != nil || r.DecidedAt == nil || !r.DecidedAt.Equal(at("2026-03-22")) ||
+	if err := move(ActionApprove, "2026-03-22", nil); err == nil {
+		t.Fatal("a decision without the calendar")
+	}
+	if err := move(ActionApprove, "2026-03-22", cal); err != nil || r.DecidedAt == nil || !r.DecidedAt.Equal(at("2026-03-22")) ||
 		r.DeliveredAt != nil {
 		t.Errorf("approve: %v decided %v delivered %v", err, r.DecidedAt, r.DeliveredAt)
+	}
+	// Working days after Sun 1 up to Sun 22: 2–5, 8–12, 15, 17–19, 22 (Mon 16 a holiday) = 14,
+	// less the 5 paused.
+	if r.ProcessingDays == nil || *r.ProcessingDays != 9 {
+		t.Errorf("processing days %v, want 9", r.ProcessingDays)
 	}
 }
 

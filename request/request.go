@@ -391,6 +391,9 @@ type Request struct {
 	PausedSince       *markaz.Date `json:"paused_since,omitempty" db:"paused_since"`
 	DecidedAt         *time.Time   `json:"decided_at,omitempty" db:"decided_at"`
 	DeliveredAt       *time.Time   `json:"delivered_at,omitempty" db:"delivered_at"`
+	// ProcessingDays is set by the decision: working days in the request's calendar from
+	// submission to decision, less the working days it waited on the citizen.
+	ProcessingDays *int `json:"processing_days,omitempty" db:"processing_days"`
 	FeesDue           int64        `json:"fees_due_piasters" db:"fees_due_piasters"`
 	FeesPaid          int64        `json:"fees_paid_piasters" db:"fees_paid_piasters"`
 	PaymentMethod     string       `json:"payment_method" db:"payment_method"`
@@ -426,9 +429,9 @@ func (r *Request) PausedDaysOn(cal *calendar.Calendar, end markaz.Date) int {
 //     calendar (a working day counts as paused when the request was waiting at its
 //     end), and recomputes the due date over the duration plus all pauses;
 //   - entering a wait starts a pause on today;
-//   - a decision stamps DecidedAt, a delivery DeliveredAt.
+//   - a decision stamps DecidedAt and ProcessingDays, a delivery DeliveredAt.
 //
-// cal is used only when r is Paused; a nil cal then is an error.
+// cal is used only when r is Paused or the plan decides; a nil cal then is an error.
 func (r *Request) Apply(plan Plan, cal *calendar.Calendar, now time.Time) error {
 	today := markaz.DateOf(now)
 	if r.Paused() {
@@ -447,7 +450,12 @@ func (r *Request) Apply(plan Plan, cal *calendar.Calendar, now time.Time) error 
 		r.PausedSince = &today
 	}
 	if Decided(plan.To) {
+		if cal == nil {
+			return errors.New("request: a decision needs the request's calendar")
+		}
 		r.DecidedAt = &now
+		days := cal.WorkingDaysBetween(r.SubmittedOn, today) - r.PausedDays
+		r.ProcessingDays = &days
 	}
 	if plan.To == StatusDelivered {
 		r.DeliveredAt = &now
@@ -473,6 +481,9 @@ type Event struct {
 	FromStep string    `json:"from_step" db:"from_step"`
 	ToStep   string    `json:"to_step" db:"to_step"`
 	Note     string    `json:"note" db:"note"`
+	// Due is the request's due date in force after the event; zero in histories written
+	// before it was recorded.
+	Due markaz.Date `json:"due_date,omitempty" db:"due_date"`
 }
 
 // FeeLine is one fee a request carries, copied from the catalog version in force.

@@ -676,6 +676,10 @@ func (tx *Tx) correctRequest(requestID string, enteredAt time.Time, row *backlog
 	if len(changed) == 0 {
 		return nil
 	}
+	kpiDone, err := tx.kpiTrack(old.ID)
+	if err != nil {
+		return err
+	}
 	res, err := tx.Exec(`UPDATE requests SET national_id = ?, applicant_name = ?, name_key = ?, mobile = ?, status = ?,
 		step_key = ?, submitted_at = ?, submitted_on = ?, due_date = ?, duration_version_id = ?, working_days = ?,
 		paused_days = 0, paused_since = ?, decided_at = ?, delivered_at = ?, fees_paid_piasters = ?,
@@ -695,6 +699,9 @@ func (tx *Tx) correctRequest(requestID string, enteredAt time.Time, row *backlog
 	ev := request.Event{Seq: old.Version + 1, Action: backlog.ActionCorrect, From: old.Status, To: n.Status,
 		FromStep: old.StepKey, ToStep: n.StepKey, Note: note}
 	if err := tx.requestEvent(a, old.ID, ev); err != nil {
+		return err
+	}
+	if err := kpiDone(); err != nil {
 		return err
 	}
 	n.Version = old.Version + 1

@@ -86,6 +86,7 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 	if err := tx.assignTracking(rs); err != nil {
 		return err
 	}
+	all := rs
 	reqs, events, fees := tx.rowWriter("requests", bulkRequestCols), tx.rowWriter("request_events", bulkEventCols),
 		tx.rowWriter("request_fee_lines", bulkFeeCols)
 	defer reqs.close()
@@ -109,7 +110,7 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 			reqs.add(r.ID, r.TrackingNumber, digitsOnly(r.TrackingNumber), r.ServiceCode, r.DurationVersionID,
 				r.WorkingDays, r.CenterID, r.GovCode, r.UnitCode, r.Channel, r.Status, r.StepKey, r.NationalID, r.Name,
 				markaz.NormalizeSearch(r.Name), r.Mobile, string(docs), r.Notes, r.SubmittedAt, r.SubmittedOn, r.DueDate,
-				r.PausedDays, r.PausedSince, r.DecidedAt, r.DeliveredAt, r.FeesDue, r.FeesPaid, r.PaymentMethod,
+				r.PausedDays, r.PausedSince, r.DecidedAt, r.DeliveredAt, r.ProcessingDays, r.FeesDue, r.FeesPaid, r.PaymentMethod,
 				r.Version, r.CreatedBy, r.UpdatedAt)
 		}
 		if err := reqs.flush(); err != nil {
@@ -119,7 +120,7 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 			r := &group[i]
 			for _, e := range r.Events {
 				events.add(markaz.NewID(), r.ID, e.Seq, e.At, e.UserID, e.Username, e.Action, e.From, e.To,
-					e.FromStep, e.ToStep, e.Note)
+					e.FromStep, e.ToStep, e.Note, e.Due)
 				if err := events.flushFull(); err != nil {
 					return err
 				}
@@ -135,17 +136,20 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 	if err := events.flush(); err != nil {
 		return err
 	}
-	return fees.flush()
+	if err := fees.flush(); err != nil {
+		return err
+	}
+	return tx.kpiAddBulk(all)
 }
 
 var (
 	bulkRequestCols = []string{"id", "tracking_number", "tracking_digits", "service_code", "duration_version_id",
 		"working_days", "center_id", "gov_code", "unit_code", "channel", "status", "step_key", "national_id",
 		"applicant_name", "name_key", "mobile", "documents_json", "notes", "submitted_at", "submitted_on", "due_date",
-		"paused_days", "paused_since", "decided_at", "delivered_at", "fees_due_piasters", "fees_paid_piasters",
+		"paused_days", "paused_since", "decided_at", "delivered_at", "processing_days", "fees_due_piasters", "fees_paid_piasters",
 		"payment_method", "version", "created_by", "updated_at"}
 	bulkEventCols = []string{"id", "request_id", "seq", "at", "user_id", "username", "action", "from_status",
-		"to_status", "from_step", "to_step", "note"}
+		"to_status", "from_step", "to_step", "note", "due_date"}
 	bulkFeeCols = []string{"request_id", "line_no", "fee_version_id", "line_key", "name_ar", "name_en",
 		"amount_piasters"}
 )

@@ -25,7 +25,7 @@ import (
 const requestCols = `r.id, r.tracking_number, r.service_code, r.duration_version_id, r.working_days, r.center_id,
 	c.code AS center_code, r.gov_code, r.unit_code, r.channel, r.status, r.step_key, r.national_id, r.applicant_name,
 	r.mobile, r.notes, r.submitted_at, r.submitted_on, r.due_date, r.paused_days, r.paused_since, r.decided_at,
-	r.delivered_at, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method, r.escalated_at, r.escalation_reason,
+	r.delivered_at, r.processing_days, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method, r.escalated_at, r.escalation_reason,
 	r.version, r.created_by, r.updated_at`
 
 const requestFrom = ` FROM requests r JOIN centers c ON c.id = r.center_id`
@@ -137,11 +137,15 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 			}
 		}
 	}
-	ev := request.Event{Seq: 1, Action: request.ActionRegister, To: r.Status, ToStep: r.StepKey, Note: r.Notes}
+	ev := request.Event{Seq: 1, Action: request.ActionRegister, To: r.Status, ToStep: r.StepKey, Note: r.Notes,
+		Due: r.DueDate}
 	if err := tx.requestEvent(actor, r.ID, ev); err != nil {
 		return nil, err
 	}
 	if err := tx.Audit(actor, "request.register", "request", r.ID, r.Ref(), nil, auditView(&r)); err != nil {
+		return nil, err
+	}
+	if err := tx.kpiAdd(r.ID); err != nil {
 		return nil, err
 	}
 	if err := tx.notifyCitizen(&r, request.ActionRegister, ""); err != nil {
@@ -278,8 +282,8 @@ func digitsOnly(s string) string {
 
 func (tx *Tx) requestEvent(a Actor, requestID string, e request.Event) error {
 	_, err := tx.Exec(`INSERT INTO request_events (id, request_id, seq, at, user_id, username, action, from_status,
-		to_status, from_step, to_step, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, markaz.NewID(), requestID,
-		e.Seq, tx.Now, a.UserID, a.Username, e.Action, e.From, e.To, e.FromStep, e.ToStep, e.Note)
+		to_status, from_step, to_step, note, due_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, markaz.NewID(),
+		requestID, e.Seq, tx.Now, a.UserID, a.Username, e.Action, e.From, e.To, e.FromStep, e.ToStep, e.Note, e.Due)
 	return err
 }
 
@@ -320,7 +324,7 @@ func (tx *Tx) fillDetail(d *RequestDetail) error {
 		return err
 	}
 	return tx.Select(&d.Events, `SELECT seq, at, user_id, username, action, from_status, to_status, from_step, to_step,
-		note FROM request_events WHERE request_id = ? ORDER BY seq`, d.ID)
+		note, due_date FROM request_events WHERE request_id = ? ORDER BY seq`, d.ID)
 }
 
 // Request returns the request with tracking number number (any grouping or digit
@@ -433,8 +437,8 @@ func (tx *Tx) changeRequest(actor Actor, r *request.Request, c change) (done boo
 	if !c.due.IsZero() {
 		next.DueDate = c.due
 	}
-	var cal *calendar.Calendar // needed only to end a pause
-	if r.Paused() {
+	var cal *calendar.Calendar // needed only to end a pause or to count a decision's days
+	if r.Paused() || request.Decided(plan.To) {
 		if cal, err = tx.CalendarFor("", r.CenterID); err != nil {
 			return false, err
 		}
@@ -455,18 +459,25 @@ func (tx *Tx) changeRequest(actor Actor, r *request.Request, c change) (done boo
 		next.EscalatedAt, next.EscalationReason = nil, ""
 	}
 	next.Status, next.StepKey, next.Version, next.UpdatedAt = plan.To, plan.ToStep, r.Version+1, tx.Now
+	kpiDone, err := tx.kpiTrack(r.ID)
+	if err != nil {
+		return false, err
+	}
 	res, err := tx.Exec(`UPDATE requests SET status = ?, step_key = ?, due_date = ?, paused_days = ?, paused_since = ?,
-		decided_at = ?, delivered_at = ?, escalated_at = ?, escalation_reason = ?, version = ?, updated_at = ?
-		WHERE id = ? AND version = ? AND status = ?`, next.Status, next.StepKey, next.DueDate, next.PausedDays,
-		next.PausedSince, next.DecidedAt, next.DeliveredAt, next.EscalatedAt, next.EscalationReason, next.Version,
+		decided_at = ?, delivered_at = ?, processing_days = ?, escalated_at = ?, escalation_reason = ?, version = ?,
+		updated_at = ? WHERE id = ? AND version = ? AND status = ?`, next.Status, next.StepKey, next.DueDate,
+		next.PausedDays, next.PausedSince, next.DecidedAt, next.DeliveredAt, next.ProcessingDays, next.EscalatedAt, next.EscalationReason, next.Version,
 		next.UpdatedAt, r.ID, r.Version, plan.From)
 	if err != nil || rowsAffected(res) != 1 {
 		return false, err
 	}
 	*r = next
 	ev := request.Event{Seq: r.Version, Action: action, From: plan.From, To: plan.To, FromStep: plan.FromStep,
-		ToStep: plan.ToStep, Note: note}
+		ToStep: plan.ToStep, Note: note, Due: r.DueDate}
 	if err := tx.requestEvent(actor, r.ID, ev); err != nil {
+		return false, err
+	}
+	if err := kpiDone(); err != nil {
 		return false, err
 	}
 	if err := tx.Audit(actor, "request."+action, "request", r.ID, r.Ref(), before, auditView(r)); err != nil {

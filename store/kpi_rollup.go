@@ -1,0 +1,226 @@
+package store
+
+// The KPI rollups (tables kpi_counts and kpi_days, see package kpi): every change to a
+// request applies, in its own transaction, the difference between the request's
+// contributions after and before it. A request's rollup rows are therefore committed or
+// rolled back with the change itself, whatever order concurrent transactions commit in.
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"markaz"
+	"markaz/kpi"
+	"markaz/request"
+)
+
+// Grains of the rollup rows: per day, and per month (period = the first of the month).
+const (
+	grainDay   = "D"
+	grainMonth = "M"
+)
+
+// rollKey is one row of kpi_counts (Days < 0) or kpi_days.
+type rollKey struct {
+	Grain, Service, Gov string
+	Period              markaz.Date
+	Unit, Center, Chan  string
+	Days                int
+}
+
+func (a rollKey) compare(b rollKey) int {
+	return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Gov, b.Gov),
+		cmp.Compare(a.Period.String(), b.Period.String()), cmp.Compare(a.Unit, b.Unit),
+		cmp.Compare(a.Center, b.Center), cmp.Compare(a.Chan, b.Chan), cmp.Compare(a.Days, b.Days))
+}
+
+// expand lists the rollup rows a day's contribution at k lands in: both grains, with the
+// service and for every service (”).
+func expand(k kpi.Key, days int) []rollKey {
+	month := markaz.Date{Y: k.Day.Y, M: k.Day.M, D: 1}
+	out := make([]rollKey, 0, 4)
+	for _, g := range []struct {
+		grain  string
+		period markaz.Date
+	}{{grainDay, k.Day}, {grainMonth, month}} {
+		for _, svc := range []string{k.Service, ""} {
+			out = append(out, rollKey{g.grain, svc, k.Gov, g.period, k.Unit, k.Center, k.Channel, days})
+		}
+	}
+	return out
+}
+
+// rollRows expands a rollup into table rows, in key order (concurrent writers on
+// PostgreSQL then lock shared rows in the same order and cannot deadlock).
+func rollRows(r *kpi.Rollup) (counts []rollKey, cv map[rollKey]kpi.Delta, days []rollKey, dv map[rollKey]int) {
+	cv, dv = map[rollKey]kpi.Delta{}, map[rollKey]int{}
+	for k, d := range r.Counts {
+		for _, rk := range expand(k, -1) {
+			v := cv[rk]
+			v.Add(d, 1)
+			cv[rk] = v
+		}
+	}
+	for k, n := range r.Days {
+		for _, rk := range expand(k.Key, k.Days) {
+			dv[rk] += n
+		}
+	}
+	for k := range cv {
+		counts = append(counts, k)
+	}
+	for k := range dv {
+		days = append(days, k)
+	}
+	slices.SortFunc(counts, rollKey.compare)
+	slices.SortFunc(days, rollKey.compare)
+	return counts, cv, days, dv
+}
+
+var kpiCountCols = []string{"received", "online", "completed", "timed", "on_time", "required_sum", "overdue",
+	"rating_n", "rating_sum"}
+
+// kpiWrite adds r to the rollup tables.
+func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
+	if r.Empty() {
+		return nil
+	}
+	counts, cv, days, dv := rollRows(r)
+	keyCols := "grain, service_code, gov_code, period, unit_code, center_id, channel"
+	const per = 200
+	for len(counts) > 0 {
+		chunk := counts[:min(per, len(counts))]
+		counts = counts[len(chunk):]
+		var args []any
+		for _, k := range chunk {
+			d := cv[k]
+			args = append(args, k.Grain, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, d.Received, d.Online,
+				d.Completed, d.Timed, d.OnTime, d.RequiredSum, d.Overdue, d.RatingN, d.RatingSum)
+		}
+		set := make([]string, len(kpiCountCols))
+		for i, c := range kpiCountCols {
+			set[i] = fmt.Sprintf("%s = kpi_counts.%s + excluded.%s", c, c, c)
+		}
+		q := `INSERT INTO kpi_counts (` + keyCols + `, ` + strings.Join(kpiCountCols, ", ") + `) VALUES ` +
+			rowsOf(len(chunk), 7+len(kpiCountCols)) + ` ON CONFLICT (` + keyCols + `) DO UPDATE SET ` +
+			strings.Join(set, ", ")
+		if _, err := tx.Exec(q, args...); err != nil {
+			return err
+		}
+	}
+	for len(days) > 0 {
+		chunk := days[:min(per, len(days))]
+		days = days[len(chunk):]
+		var args []any
+		for _, k := range chunk {
+			args = append(args, k.Grain, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, k.Days, dv[k])
+		}
+		q := `INSERT INTO kpi_days (` + keyCols + `, days, n) VALUES ` + rowsOf(len(chunk), 9) +
+			` ON CONFLICT (` + keyCols + `, days) DO UPDATE SET n = kpi_days.n + excluded.n`
+		if _, err := tx.Exec(q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsOf is "(?, …), (?, …)": n rows of cols placeholders.
+func rowsOf(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// kpiFacts reads the facts of the requests ids from their rows, histories and ratings.
+// Unknown ids are left out.
+func (tx *Tx) kpiFacts(ids []string) ([]kpi.Facts, error) {
+	var out []kpi.Facts
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		in := `(` + placeholders(len(chunk)) + `)`
+		var rows []struct {
+			request.Request
+			Rating  *int         `db:"rating"`
+			RatedOn *markaz.Date `db:"rated_on"`
+		}
+		if err := tx.Select(&rows, `SELECT `+requestCols+`, rt.rating, rt.rated_on`+requestFrom+`
+			LEFT JOIN request_ratings rt ON rt.request_id = r.id WHERE r.id IN `+in, args...); err != nil {
+			return nil, err
+		}
+		var evs []struct {
+			RequestID string `db:"request_id"`
+			request.Event
+		}
+		if err := tx.Select(&evs, `SELECT request_id, seq, at, action, from_status, to_status, due_date
+			FROM request_events WHERE request_id IN `+in+` ORDER BY request_id, seq`, args...); err != nil {
+			return nil, err
+		}
+		hist := map[string][]request.Event{}
+		for _, e := range evs {
+			hist[e.RequestID] = append(hist[e.RequestID], e.Event)
+		}
+		for i := range rows {
+			r := &rows[i]
+			rating, on := 0, markaz.Date{}
+			if r.Rating != nil && r.RatedOn != nil {
+				rating, on = *r.Rating, *r.RatedOn
+			}
+			out = append(out, kpi.FactsOf(&r.Request, hist[r.ID], rating, on))
+		}
+	}
+	return out, nil
+}
+
+// kpiTrack reads the contributions of the requests ids before a change and returns the
+// function that, called once the change is made in the same transaction, applies the
+// difference to the rollups. Requests that do not exist yet contribute nothing before.
+func (tx *Tx) kpiTrack(ids ...string) (func() error, error) {
+	before, err := tx.kpiFacts(ids)
+	if err != nil {
+		return nil, err
+	}
+	roll := kpi.NewRollup()
+	for i := range before {
+		kpi.Contribute(roll, &before[i], -1)
+	}
+	return func() error {
+		after, err := tx.kpiFacts(ids)
+		if err != nil {
+			return err
+		}
+		for i := range after {
+			kpi.Contribute(roll, &after[i], 1)
+		}
+		return tx.kpiWrite(roll)
+	}, nil
+}
+
+// kpiAdd adds the contributions of requests just written in the transaction.
+func (tx *Tx) kpiAdd(ids ...string) error {
+	facts, err := tx.kpiFacts(ids)
+	if err != nil {
+		return err
+	}
+	roll := kpi.NewRollup()
+	for i := range facts {
+		kpi.Contribute(roll, &facts[i], 1)
+	}
+	return tx.kpiWrite(roll)
+}
+
+// kpiAddBulk adds the contributions of requests written by InsertRequestsBulk, from the
+// rows and histories in memory (they carry no rating).
+func (tx *Tx) kpiAddBulk(rs []BulkRequest) error {
+	roll := kpi.NewRollup()
+	for i := range rs {
+		f := kpi.FactsOf(&rs[i].Request, rs[i].Events, 0, markaz.Date{})
+		kpi.Contribute(roll, &f, 1)
+	}
+	return tx.kpiWrite(roll)
+}
