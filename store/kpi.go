@@ -587,3 +587,12 @@ func (tx *Tx) KPIServices(p *markaz.Principal, q kpi.Query) ([]kpi.Figures, erro
 	})
 	return out, nil
 }
+
+// KPIServices reads the per-service figures in a read transaction.
+func (db *DB) KPIServices(ctx context.Context, p *markaz.Principal, q kpi.Query) (out []kpi.Figures, err error) {
+	err = db.Read(ctx, func(tx *Tx) error {
+		out, err = tx.KPIServices(p, q)
+		return err
+	})
+	return out, err
+}
