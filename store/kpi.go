@@ -96,6 +96,18 @@ func (f kpiFilter) where(grain string, from, to markaz.Date) *where {
 	default:
 		w.add(`period <= ?`, to)
 	}
+	// The scope read: the narrowest that has the place and the grouping.
+	scope := scopeCenter
+	switch {
+	case f.group == "unit_code" || f.group == "center_id":
+	case f.place.Level == kpi.LevelNation && f.group == "gov_code":
+		scope = scopeGov
+	case f.place.Level == kpi.LevelNation:
+		scope = scopeNation
+	case f.place.Level == kpi.LevelGovernorate:
+		scope = scopeGov
+	}
+	w.add(`scope = ?`, scope)
 	switch f.place.Level {
 	case kpi.LevelGovernorate:
 		w.add(`gov_code = ?`, f.place.Ref.Gov)

@@ -98,22 +98,37 @@ func TestKPIRollupsFollowRequests(t *testing.T) {
 		if _, err := db.KPI(ctx, other, kpi.Query{Level: kpi.LevelGovernorate, Code: c.GovCode, From: day0, To: to}); markaz.ErrorCode(err) != markaz.EForbidden {
 			t.Errorf("another governorate: %v", err)
 		}
-		// A tampered row is found; rebuild repairs it.
-		if err := db.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(`UPDATE kpi_counts SET completed = completed + 1 WHERE grain = 'D' AND service_code <> ''
-				AND completed > 0`)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if d := kpiVerify(t, db, day0, to); len(d) == 0 {
-			t.Fatal("verify missed a tampered row")
-		}
-		if err := db.RebuildKPI(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		if d := kpiVerify(t, db, day0.AddDays(-40), to.AddDays(40)); len(d) != 0 {
-			t.Fatalf("verify after rebuild: %v", d)
+		// A tampered row of any kind is found; rebuild repairs it.
+		for _, q := range []string{
+			`UPDATE kpi_counts SET completed = completed + 1 WHERE grain = 'D' AND scope = 'C' AND service_code <> '' AND completed > 0`,
+			`UPDATE kpi_counts SET received = received + 1 WHERE grain = 'D' AND scope = 'C' AND service_code = '' AND received > 0`,
+			`UPDATE kpi_counts SET overdue = overdue - 1 WHERE grain = 'M' AND scope = 'C' AND service_code = '' AND overdue > 0`,
+			`UPDATE kpi_counts SET received = received + 1 WHERE grain = 'M' AND scope = 'G' AND service_code = '' AND received > 0`,
+			`UPDATE kpi_counts SET on_time = on_time + 1 WHERE grain = 'D' AND scope = 'N' AND service_code <> '' AND completed > 0`,
+			`UPDATE kpi_days SET n = n + 1 WHERE grain = 'M' AND scope = 'N' AND service_code = ''`,
+			`DELETE FROM kpi_days WHERE grain = 'D' AND scope = 'C'`,
+		} {
+			if err := db.Write(ctx, func(tx *store.Tx) error {
+				res, err := tx.Exec(q)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					t.Errorf("nothing tampered by %s", q)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if d := kpiVerify(t, db, day0.AddDays(-40), to.AddDays(40)); len(d) == 0 {
+				t.Errorf("verify missed %s", q)
+			}
+			if err := db.RebuildKPI(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			if d := kpiVerify(t, db, day0.AddDays(-40), to.AddDays(40)); len(d) != 0 {
+				t.Fatalf("verify after rebuild: %v", d)
+			}
 		}
 		if g, err := db.KPI(ctx, nationalReader, kpi.Query{Level: kpi.LevelCenter, Code: c.Code, From: day0, To: to}); err != nil ||
 			g.Completed != 1 || g.Received != 4 {

@@ -6,7 +6,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,17 +30,18 @@ func (d KPIDifference) String() string {
 // through the reads the API makes, each center's counts of the period and its
 // overdue_open at the end of to. progress, if set, is told each center done.
 func (db *DB) VerifyKPI(ctx context.Context, from, to markaz.Date, progress func(done, total int)) ([]KPIDifference, error) {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if db.Dialect == Postgres {
-		opts.Isolation = sql.LevelRepeatableRead // one snapshot for every center
-	}
 	var out []KPIDifference
-	err := db.run(ctx, opts, func(tx *Tx) error {
+	err := db.Snapshot(ctx, func(tx *Tx) error {
 		out = nil
 		centers, err := tx.kpiCenters()
 		if err != nil {
 			return err
 		}
+		var govs []string
+		if err := tx.Select(&govs, `SELECT code FROM governorates ORDER BY code`); err != nil {
+			return err
+		}
+		total := len(centers) + len(govs) + 1
 		for i, c := range centers {
 			diffs, err := tx.verifyCenter(c, from, to)
 			if err != nil {
@@ -49,12 +49,137 @@ func (db *DB) VerifyKPI(ctx context.Context, from, to markaz.Date, progress func
 			}
 			out = append(out, diffs...)
 			if progress != nil {
-				progress(i+1, len(centers))
+				progress(i+1, total)
 			}
 		}
-		return nil
+		// Governorate rows against the sum of their centers', the nation's against the
+		// governorates'.
+		for i, g := range govs {
+			diffs, err := tx.verifySums("gov "+g, rollPeriod(from, to), rollCond{`scope = 'G' AND gov_code = ?`, []any{g}},
+				rollCond{`scope = 'C' AND gov_code = ?`, []any{g}}, []string{"grain", "service_code", "period", "channel"}, false)
+			if err != nil {
+				return err
+			}
+			out = append(out, diffs...)
+			if progress != nil {
+				progress(len(centers)+i+1, total)
+			}
+		}
+		diffs, err := tx.verifySums("nation", rollPeriod(from, to), rollCond{`scope = 'N'`, nil}, rollCond{`scope = 'G'`, nil},
+			[]string{"grain", "service_code", "period", "channel"}, false)
+		if progress != nil {
+			progress(total, total)
+		}
+		out = append(out, diffs...)
+		return err
 	})
 	return out, err
+}
+
+// rollCond is a condition on rollup rows with its arguments.
+type rollCond struct {
+	cond string
+	args []any
+}
+
+func rollPeriod(from, to markaz.Date) rollCond {
+	return rollCond{`period BETWEEN ? AND ?`, []any{from, to}}
+}
+
+// rollSums sums a rollup table's values over the rows matching conds, grouped by keys
+// (the period folded to its month when fold is set), keyed by the key values printed.
+func (tx *Tx) rollSums(table string, keys []string, fold bool, conds ...rollCond) (map[string][]int, error) {
+	vals := kpiCountCols
+	if table == "kpi_days" {
+		keys, vals = append(append([]string{}, keys...), "days"), []string{"n"}
+	}
+	w := &where{}
+	for _, c := range conds {
+		w.add(c.cond, c.args...)
+	}
+	sums := make([]string, len(vals))
+	for i, v := range vals {
+		sums[i] = "SUM(" + v + ")"
+	}
+	rows, err := tx.Query(`SELECT `+strings.Join(keys, ", ")+`, `+strings.Join(sums, ", ")+` FROM `+table+w.String()+
+		` GROUP BY `+strings.Join(keys, ", "), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]int{}
+	for rows.Next() {
+		cols, err := rows.SliceScan()
+		if err != nil {
+			return nil, err
+		}
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			if k == "period" {
+				var d markaz.Date
+				if err := d.Scan(cols[i]); err != nil {
+					return nil, err
+				}
+				if fold {
+					d = monthStart(d)
+				}
+				parts[i] = d.String()
+				continue
+			}
+			if b, ok := cols[i].([]byte); ok {
+				cols[i] = string(b)
+			}
+			parts[i] = fmt.Sprint(cols[i])
+		}
+		key := strings.Join(parts, " ")
+		acc := out[key]
+		if acc == nil {
+			acc = make([]int, len(vals))
+		}
+		for j := range vals {
+			n, _ := cols[len(keys)+j].(int64)
+			acc[j] += int(n)
+		}
+		out[key] = acc
+	}
+	return out, rows.Err()
+}
+
+// verifySums compares, in both tables, the rows matching derived with the sums of the
+// rows matching base, grouped by keys: rows kept at a wider scope, or for every service,
+// or per month, must equal what they sum.
+func (tx *Tx) verifySums(label string, period, derived, base rollCond, keys []string, fold bool) ([]KPIDifference, error) {
+	var out []KPIDifference
+	for _, table := range []string{"kpi_counts", "kpi_days"} {
+		want, err := tx.rollSums(table, keys, fold, period, base)
+		if err != nil {
+			return nil, err
+		}
+		got, err := tx.rollSums(table, keys, false, period, derived)
+		if err != nil {
+			return nil, err
+		}
+		names := kpiCountCols
+		if table == "kpi_days" {
+			names = []string{"n"}
+		}
+		for _, k := range unionKeys(want, got) {
+			for j, name := range names {
+				g, w := at(got[k], j), at(want[k], j)
+				if g != w {
+					out = append(out, KPIDifference{fmt.Sprintf("%s %s %s %s", table, label, k, name), g, w})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func at(v []int, i int) int {
+	if v == nil {
+		return 0
+	}
+	return v[i]
 }
 
 // kpiCenters lists the ids of the centers that have requests.
@@ -98,7 +223,7 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 	want := map[rollKey]kpi.Delta{}
 	for k, d := range roll.Counts {
 		if in(k.Day) {
-			want[rollKey{grainDay, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, -1}] = d
+			want[rollKey{grainDay, scopeCenter, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, -1}] = d
 		}
 	}
 	var have []struct {
@@ -111,13 +236,13 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 		kpi.Delta
 	}
 	if err := tx.Select(&have, `SELECT service_code, gov_code, period, unit_code, center_id, channel, `+
-		strings.Join(kpiCountCols, ", ")+` FROM kpi_counts WHERE center_id = ? AND grain = 'D' AND service_code <> ''
+		strings.Join(kpiCountCols, ", ")+` FROM kpi_counts WHERE center_id = ? AND scope = 'C' AND grain = 'D' AND service_code <> ''
 		AND period BETWEEN ? AND ?`, center, from, to); err != nil {
 		return nil, err
 	}
 	got := map[rollKey]kpi.Delta{}
 	for _, h := range have {
-		got[rollKey{grainDay, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, -1}] = h.Delta
+		got[rollKey{grainDay, scopeCenter, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, -1}] = h.Delta
 	}
 	for _, k := range unionKeys(want, got) {
 		out = append(out, deltaDiffs("kpi_counts "+k.label(), got[k], want[k])...)
@@ -125,7 +250,7 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 	wantDays := map[rollKey]int{}
 	for k, n := range roll.Days {
 		if in(k.Day) {
-			wantDays[rollKey{grainDay, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, k.Days}] = n
+			wantDays[rollKey{grainDay, scopeCenter, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, k.Days}] = n
 		}
 	}
 	var haveDays []struct {
@@ -139,13 +264,13 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 		N       int         `db:"n"`
 	}
 	if err := tx.Select(&haveDays, `SELECT service_code, gov_code, period, unit_code, center_id, channel, days, n
-		FROM kpi_days WHERE center_id = ? AND grain = 'D' AND service_code <> '' AND period BETWEEN ? AND ?`,
+		FROM kpi_days WHERE center_id = ? AND scope = 'C' AND grain = 'D' AND service_code <> '' AND period BETWEEN ? AND ?`,
 		center, from, to); err != nil {
 		return nil, err
 	}
 	gotDays := map[rollKey]int{}
 	for _, h := range haveDays {
-		gotDays[rollKey{grainDay, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, h.Days}] = h.N
+		gotDays[rollKey{grainDay, scopeCenter, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, h.Days}] = h.N
 	}
 	for _, k := range unionKeys(wantDays, gotDays) {
 		if gotDays[k] != wantDays[k] {
@@ -186,11 +311,35 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 			out = append(out, KPIDifference{fmt.Sprintf("%s processing_days=%d", label, d), read.Days[d], raw.Days[d]})
 		}
 	}
+	// 3. The center's all-services daily rows against its services', and its monthly
+	// rows of the whole months in the period against its daily rows.
+	cc := rollCond{`scope = 'C' AND center_id = ?`, []any{center}}
+	diffs, err := tx.verifySums("center "+center, rollPeriod(from, to), rollCond{`grain = 'D' AND service_code = '' AND ` + cc.cond, cc.args},
+		rollCond{`grain = 'D' AND service_code <> '' AND ` + cc.cond, cc.args}, []string{"period", "channel"}, false)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, diffs...)
+	first, last := monthStart(from), kpi.PeriodEnd(kpi.StepMonth, to)
+	if first != from {
+		first = kpi.PeriodEnd(kpi.StepMonth, from).AddDays(1)
+	}
+	if last != to {
+		last = monthStart(to).AddDays(-1)
+	}
+	if first.Before(last) {
+		diffs, err := tx.verifySums("center "+center, rollPeriod(first, last), rollCond{`grain = 'M' AND ` + cc.cond, cc.args},
+			rollCond{`grain = 'D' AND ` + cc.cond, cc.args}, []string{"service_code", "period", "channel"}, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, diffs...)
+	}
 	return out, nil
 }
 
 func (k rollKey) label() string {
-	s := fmt.Sprintf("%s %s center=%s gov=%s unit=%s service=%s channel=%s", k.Grain, k.Period, k.Center, k.Gov,
+	s := fmt.Sprintf("%s%s %s center=%s gov=%s unit=%s service=%s channel=%s", k.Grain, k.Scope, k.Period, k.Center, k.Gov,
 		k.Unit, k.Service, k.Chan)
 	if k.Days >= 0 {
 		s += fmt.Sprintf(" days=%d", k.Days)
