@@ -130,6 +130,20 @@ func TestKPIRollupsFollowRequests(t *testing.T) {
 				t.Fatalf("verify after rebuild: %v", d)
 			}
 		}
+		// A request decided before processing days were recorded gets them from a rebuild.
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(`UPDATE requests SET processing_days = NULL WHERE id = ?`, done.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RebuildKPI(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := db.KPI(ctx, nationalReader, kpi.Query{Level: kpi.LevelCenter, Code: c.Code, From: day0, To: to}); err != nil ||
+			g.MedianProcessingDays == nil || *g.MedianProcessingDays != *f.MedianProcessingDays {
+			t.Errorf("processing days filled by the rebuild: %+v %v", g, err)
+		}
 		if g, err := db.KPI(ctx, nationalReader, kpi.Query{Level: kpi.LevelCenter, Code: c.Code, From: day0, To: to}); err != nil ||
 			g.Completed != 1 || g.Received != 4 {
 			t.Errorf("after rebuild: %+v %v", g, err)

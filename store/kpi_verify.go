@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"markaz"
 	"markaz/kpi"
@@ -396,6 +397,9 @@ func (tx *Tx) rebuildKPI(progress func(done, total int)) error {
 			return err
 		}
 	}
+	if err := tx.fillProcessingDays(); err != nil {
+		return err
+	}
 	centers, err := tx.kpiCenters()
 	if err != nil {
 		return err
@@ -410,6 +414,35 @@ func (tx *Tx) rebuildKPI(progress func(done, total int)) error {
 		}
 		if progress != nil {
 			progress(i+1, len(centers))
+		}
+	}
+	return nil
+}
+
+// fillProcessingDays sets the processing days of requests decided before they were
+// recorded, as a decision records them: working days in the request's calendar from
+// submission to decision, less those it waited on the citizen.
+func (tx *Tx) fillProcessingDays() error {
+	var rows []struct {
+		ID        string      `db:"id"`
+		Gov       string      `db:"gov_code"`
+		Center    string      `db:"center_id"`
+		Submitted markaz.Date `db:"submitted_on"`
+		DecidedAt time.Time   `db:"decided_at"`
+		Paused    int         `db:"paused_days"`
+	}
+	if err := tx.Select(&rows, `SELECT id, gov_code, center_id, submitted_on, decided_at, paused_days FROM requests
+		WHERE decided_at IS NOT NULL AND processing_days IS NULL AND channel <> 'backlog'`); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		cal, err := tx.CalendarFor(r.Gov, r.Center)
+		if err != nil {
+			return err
+		}
+		days := cal.WorkingDaysBetween(r.Submitted, markaz.DateOf(r.DecidedAt)) - r.Paused
+		if _, err := tx.Exec(`UPDATE requests SET processing_days = ? WHERE id = ?`, days, r.ID); err != nil {
+			return err
 		}
 	}
 	return nil
