@@ -69,3 +69,12 @@ CREATE TABLE kpi_weights (
     created_by     TEXT NOT NULL,
     created_at     DATETIME NOT NULL
 );
+
+-- Requests written in bulk (demo generation, backlog imports) whose contributions the
+-- loader holds in memory and adds to the rollups in one go, at most every 30 seconds; a
+-- sweep adds those a stopped loader left, after two minutes.
+CREATE TABLE kpi_pending (
+    request_id TEXT PRIMARY KEY,
+    since      DATETIME NOT NULL
+);
+CREATE INDEX kpi_pending_since ON kpi_pending(since);
