@@ -220,7 +220,11 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	// --- jobs & notifications: the background worker stops with the server ---
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := startWorker(workerCtx, db, provider, gws, log)
+	public := *payOpts.public // links in messages (the rating link of the delivery SMS)
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	workerDone := startWorker(workerCtx, db, provider, gws, public, log)
 	defer func() { stopWorker(); <-workerDone }()
 	// --- end jobs & notifications ---
 	errc := make(chan error, 1)

@@ -60,10 +60,11 @@ func (f notifyFlags) provider(log *slog.Logger) (notify.Provider, error) {
 
 // startWorker runs the background worker, the schedule enqueuing the day's deadlines job
 // and the nightly reconciliation of each payment gateway (both checked every 10 minutes),
-// until ctx ends; the returned channel closes when the worker has stopped.
-func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, log *slog.Logger) <-chan struct{} {
+// until ctx ends; the returned channel closes when the worker has stopped. Links in
+// messages point at base, the public URL.
+func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, base string, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
-	handlers := map[string]worker.Handler{store.JobDeliver: worker.Outbox(db, p),
+	handlers := map[string]worker.Handler{store.JobDeliver: worker.OutboxAt(db, p, base),
 		store.JobDeadlines: worker.Deadlines(db, log)}
 	for k, h := range worker.PaymentHandlers(db, gws, log) {
 		handlers[k] = h
