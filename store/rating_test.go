@@ -43,7 +43,7 @@ func ratingSums(t *testing.T, db *store.DB) (n, sum int) {
 	}
 	if err := db.Read(ctx, func(tx *store.Tx) error {
 		return tx.Get(&row, `SELECT COALESCE(SUM(rating_n), 0) AS n, COALESCE(SUM(rating_sum), 0) AS s FROM kpi_counts
-			WHERE grain = 'D' AND service_code = ''`)
+			WHERE grain = 'D' AND scope = 'C' AND service_code = ''`)
 	}); err != nil {
 		t.Fatal(err)
 	}
