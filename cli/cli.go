@@ -45,6 +45,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "kpi":
+		return kpiCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
@@ -63,6 +65,8 @@ Commands:
   markaz audit verify [--db …]
   markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
   markaz import backlog (--campaign ID | --governorate CODE) --file F [--db …]   (markaz import help)
+  markaz kpi verify --from YYYY-MM-DD --to YYYY-MM-DD [--db …]   (rollups against the raw requests)
+  markaz kpi rebuild [--db …]   (recompute the KPI rollups)
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
 MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
@@ -97,6 +101,12 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 	}
 	if err := db.Optimize(ctx); err != nil {
 		log.Warn("planner statistics", "err", err) // slower queries, not a reason to refuse to start
+	}
+	if built, err := db.KPIBackfill(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("kpi rollups: %w", err)
+	} else if built {
+		log.Info("KPI rollups built from the existing requests")
 	}
 	if err := db.LoadReference(ctx); err != nil {
 		db.Close()

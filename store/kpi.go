@@ -96,6 +96,18 @@ func (f kpiFilter) where(grain string, from, to markaz.Date) *where {
 	default:
 		w.add(`period <= ?`, to)
 	}
+	// The scope read: the narrowest that has the place and the grouping.
+	scope := scopeCenter
+	switch {
+	case f.group == "unit_code" || f.group == "center_id":
+	case f.place.Level == kpi.LevelNation && f.group == "gov_code":
+		scope = scopeGov
+	case f.place.Level == kpi.LevelNation:
+		scope = scopeNation
+	case f.place.Level == kpi.LevelGovernorate:
+		scope = scopeGov
+	}
+	w.add(`scope = ?`, scope)
 	switch f.place.Level {
 	case kpi.LevelGovernorate:
 		w.add(`gov_code = ?`, f.place.Ref.Gov)
@@ -116,6 +128,18 @@ func (f kpiFilter) groupExpr() string {
 		return "''"
 	}
 	return f.group
+}
+
+// groupBy is the GROUP BY clause of f's grouping, then of more columns.
+func (f kpiFilter) groupBy(more ...string) string {
+	cols := more
+	if f.group != "" {
+		cols = append([]string{f.group}, more...)
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	return " GROUP BY " + strings.Join(cols, ", ")
 }
 
 // segment is a run of rollup rows of one grain.
@@ -188,7 +212,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 		w := f.where(s.grain, s.from, s.to)
 		var rows []kpiSumRow
 		if err := tx.Select(&rows, `SELECT `+g+` AS g, `+strings.Join(sums, ", ")+` FROM kpi_counts`+w.String()+
-			` GROUP BY `+g, w.args...); err != nil {
+			f.groupBy(), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
@@ -199,7 +223,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 		}
 		var days []kpiDaysRow
 		if err := tx.Select(&days, `SELECT `+g+` AS g, days, SUM(n) AS n FROM kpi_days`+w.String()+
-			` GROUP BY `+g+`, days`, w.args...); err != nil {
+			f.groupBy("days"), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range days {
@@ -218,7 +242,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 			N     int    `db:"n"`
 		}
 		if err := tx.Select(&rows, `SELECT `+g+` AS g, COALESCE(SUM(overdue), 0) AS n FROM kpi_counts`+w.String()+
-			` GROUP BY `+g, w.args...); err != nil {
+			f.groupBy(), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
