@@ -204,7 +204,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/inspections", "/inspections/committees", "/inspections/committees/new", "/inspections/plans",
 				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
 				"/inspections/checklists", "/inspections/checklists/new",
-				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new"}, extra...), follow...))
+				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new",
+				"/dashboard", "/dashboard/governorate/13", "/kpi/weights"}, extra...), follow...))
 		}
 		// The finance officer's desk (the administrator holds no finance.manage).
 		fin := e.browser()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"markaz/kpi"
 	"markaz/sheet"
 )
 
@@ -69,6 +70,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/kpi/weights", s.api(s.apiAddKPIWeights))
 	mux.HandleFunc("GET /kpi/weights", s.ui(s.handleKPIWeights))
 	mux.HandleFunc("POST /kpi/weights", s.ui(s.handleKPIWeightsAdd))
+
+	// Dashboards: performance indicators of the nation, a governorate, a district/city or
+	// a center, with charts and their tables (UI).
+	// -- dashboard routes --
+	mux.HandleFunc("GET /dashboard", s.ui(s.handleDashboardHome))
+	mux.HandleFunc("GET /dashboard/governorate/{code}", s.ui(s.handleDashboardAt(kpi.LevelGovernorate)))
+	mux.HandleFunc("GET /dashboard/district/{code}", s.ui(s.handleDashboardAt(kpi.LevelDistrict)))
+	mux.HandleFunc("GET /dashboard/center/{code}", s.ui(s.handleDashboardAt(kpi.LevelCenter)))
 
 	// Users, roles and territorial assignments (UI and API).
 	// -- users routes --
