@@ -66,8 +66,9 @@ func (db *DB) Bulk(ctx context.Context, fn func(write func(func(*Tx) error) erro
 // assigned.
 type BulkRequest struct {
 	request.Request
-	Events []request.Event
-	Fees   []request.FeeLine
+	Events   []request.Event
+	Fees     []request.FeeLine
+	Payments []BulkPayment // booked payments (FeesPaid and PaymentMethod are the row's own)
 }
 
 // InsertRequestsBulk writes rs in the transaction. Each request gets the next tracking
@@ -76,6 +77,8 @@ type BulkRequest struct {
 // registering at the same time takes numbers after the block and never collides. The
 // rows carry every column a registration and the workflow fill (tracking_digits,
 // name_key, documents_json, …), so search, lists, exports and tracking work on them.
+// Their booked payments follow with receipts (see insertPaymentsBulk), and the KPI
+// rollups take both in the same transaction.
 //
 // It writes no audit entry and no outbox message: the caller audits the batch as a whole
 // (a per-request entry would double the work for records nobody changed by hand).
@@ -137,6 +140,9 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 		return err
 	}
 	if err := fees.flush(); err != nil {
+		return err
+	}
+	if err := tx.insertPaymentsBulk(all); err != nil {
 		return err
 	}
 	return tx.kpiAddBulk(all)

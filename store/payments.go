@@ -344,6 +344,9 @@ func (tx *Tx) book(actor Actor, pm *payment.Payment, lr *lockedRequest, received
 	}
 	pm.Status, pm.ReceivedPiasters, pm.GatewayReference, pm.PaidAt, pm.TillID = payment.StatusPaid, received, gatewayRef, &tx.Now, till
 	pm.Version++
+	if err := tx.kpiPaymentAdd(pm.ID, 1); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(`UPDATE requests SET fees_paid_piasters = fees_paid_piasters + ?, payment_method = ?, updated_at = ?
 		WHERE id = ?`, received, pm.Method, tx.Now, lr.ID); err != nil {
 		return err

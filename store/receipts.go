@@ -166,6 +166,9 @@ func (tx *Tx) VoidReceipt(p *markaz.Principal, number, reason string) (*payment.
 	if rowsAffected(res) != 1 {
 		return nil, markaz.Errorf(markaz.EConflict, "error.receipt_void_already")
 	}
+	if err := tx.kpiPaymentAdd(pm.ID, -1); err != nil { // it counted as collected until now
+		return nil, err
+	}
 	if _, err := tx.Exec(`UPDATE payments SET status = 'voided', version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ?`, tx.Now, pm.ID, pm.Version); err != nil {
 		return nil, err
