@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,6 +284,70 @@ func TestPaymentRollupVerify(t *testing.T) {
 		db.Read(ctx, func(tx *store.Tx) error { return tx.Get(&rows, `SELECT COUNT(*) FROM kpi_payments`) })
 		if d := verify(); len(d) != 0 || rows == 0 {
 			t.Errorf("filled by the migration: %d rows, %q", rows, d)
+		}
+	})
+}
+
+// TestPaymentRollupUnderConcurrentBookings books many callbacks of one center at once
+// (PostgreSQL runs them truly in parallel): the rollup loses none and still agrees with
+// the payments, and the share read from it is the collections report's.
+func TestPaymentRollupUnderConcurrentBookings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		w := newPayWorld(t, db, clock)
+		type started struct {
+			id  string
+			due int64
+		}
+		var pms []started
+		var cash int64
+		for i := range 16 {
+			number, due := w.awaitingFor([]string{"SHOP-LIC", "SITE-VALID"}[i%2], "01001234567")
+			if i%4 == 0 {
+				w.mustStart(w.clerk, number, payment.MethodCash)
+				cash += due
+				continue
+			}
+			pms = append(pms, started{w.mustStart(w.clerk, number, payment.MethodGateway).ID, due})
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(pms))
+		var elec int64
+		for i, p := range pms {
+			elec += p.due
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o, err := w.callback(p.id, fmt.Sprintf("ev-%d", i), payment.CallbackPaid, p.due)
+				if err == nil && o != payment.OutcomeBooked {
+					err = fmt.Errorf("callback %d: %s", i, o)
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		today := markaz.DateOf(clock.Now())
+		var diffs []string
+		var got map[string]kpi.Parts
+		if err := db.Read(ctx, func(tx *store.Tx) (err error) {
+			if diffs, err = tx.VerifyPaymentRollup(today, today); err != nil {
+				return err
+			}
+			got, err = tx.KPIPartsOf(kpi.LevelCenter, w.c.Code, "", "", "", today, today)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(diffs) != 0 {
+			t.Errorf("the rollup differs: %q", diffs)
+		}
+		if p := got[""]; p.PaidCash != cash || p.PaidElectronic != elec {
+			t.Errorf("parts %+v, want cash %d electronic %d", p, cash, elec)
 		}
 	})
 }

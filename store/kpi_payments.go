@@ -134,18 +134,29 @@ const paidFactCols = `p.paid_on, r.service_code, p.gov_code, p.unit_code, p.cent
 	p.received_piasters`
 
 // kpiPaymentAdd adds sign × payment id's contribution as it stands now (nothing when it
-// is not booked): +1 just after booking it, -1 just before voiding it.
+// is not booked): +1 just after booking it.
 func (tx *Tx) kpiPaymentAdd(id string, sign int64) error {
+	r, err := tx.kpiPaymentRoll(id, sign)
+	if err != nil {
+		return err
+	}
+	return tx.kpiPaymentWrite(r)
+}
+
+// kpiPaymentRoll is sign × payment id's contribution as it stands now, to write later
+// (voiding reads it before the payment changes and writes it after its audit entries,
+// so that, like a booking, it takes the audit chain before the rollup rows).
+func (tx *Tx) kpiPaymentRoll(id string, sign int64) (payRoll, error) {
 	var facts []paidFact
 	if err := tx.Select(&facts, `SELECT `+paidFactCols+` FROM payments p JOIN requests r ON r.id = p.request_id
 		WHERE p.id = ? AND p.paid_on IS NOT NULL AND p.status IN (`+collectedStatuses+`)`, id); err != nil {
-		return err
+		return nil, err
 	}
 	r := payRoll{}
 	for _, f := range facts {
 		r.add(f, sign)
 	}
-	return tx.kpiPaymentWrite(r)
+	return r, nil
 }
 
 // verifyPaymentRollup recomputes the day rows of [from, to] and the month rows of the

@@ -344,9 +344,6 @@ func (tx *Tx) book(actor Actor, pm *payment.Payment, lr *lockedRequest, received
 	}
 	pm.Status, pm.ReceivedPiasters, pm.GatewayReference, pm.PaidAt, pm.TillID = payment.StatusPaid, received, gatewayRef, &tx.Now, till
 	pm.Version++
-	if err := tx.kpiPaymentAdd(pm.ID, 1); err != nil {
-		return err
-	}
 	if _, err := tx.Exec(`UPDATE requests SET fees_paid_piasters = fees_paid_piasters + ?, payment_method = ?, updated_at = ?
 		WHERE id = ?`, received, pm.Method, tx.Now, lr.ID); err != nil {
 		return err
@@ -358,6 +355,12 @@ func (tx *Tx) book(actor Actor, pm *payment.Payment, lr *lockedRequest, received
 	}
 	pm.ReceiptNumber = &number
 	if err := tx.Audit(actor, "payment.book", "payment", pm.ID, pm.Ref(), before, paymentView(pm)); err != nil {
+		return err
+	}
+	// The rollup rows last, after the receipt series and the territory's audit chain:
+	// voiding takes the chain before them too, and the bulk path the series (and no
+	// territory chain), so no two writers take these locks in opposite orders.
+	if err := tx.kpiPaymentAdd(pm.ID, 1); err != nil {
 		return err
 	}
 	if lr.Status == request.StatusAwaitingPayment && lr.Paid >= lr.Due {
