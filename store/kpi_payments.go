@@ -77,6 +77,18 @@ type payRoll map[payKey]payVal
 // add adds sign × the contribution of f: its day and month rows, with its service and
 // for every service.
 func (r payRoll) add(f paidFact, sign int64) {
+	var v payVal
+	if payment.Electronic(f.Method) {
+		v.ElectronicCount, v.ElectronicPiasters = sign, sign*f.Received
+	} else {
+		v.CashCount, v.CashPiasters = sign, sign*f.Received
+	}
+	r.addVal(f, v)
+}
+
+// addVal adds v to the day and month rows of f's place, with its service and for every
+// service (f's Method and Received are not read).
+func (r payRoll) addVal(f paidFact, v payVal) {
 	month := markaz.Date{Y: f.Day.Y, M: f.Day.M, D: 1}
 	for _, g := range []struct {
 		grain  string
@@ -84,15 +96,9 @@ func (r payRoll) add(f paidFact, sign int64) {
 	}{{grainDay, f.Day}, {grainMonth, month}} {
 		for _, svc := range []string{f.Service, ""} {
 			k := payKey{g.grain, svc, f.Gov, g.period, f.Unit, f.Center, f.Channel}
-			v := r[k]
-			if payment.Electronic(f.Method) {
-				v.ElectronicCount += sign
-				v.ElectronicPiasters += sign * f.Received
-			} else {
-				v.CashCount += sign
-				v.CashPiasters += sign * f.Received
-			}
-			r[k] = v
+			old := r[k]
+			r[k] = payVal{old.CashCount + v.CashCount, old.CashPiasters + v.CashPiasters,
+				old.ElectronicCount + v.ElectronicCount, old.ElectronicPiasters + v.ElectronicPiasters}
 		}
 	}
 }
@@ -166,14 +172,24 @@ func (tx *Tx) verifyPaymentRollup(from, to markaz.Date) ([]string, error) {
 	first, last := monthStart(from), monthStart(to)
 	end := last.AddDays(40)
 	end = markaz.Date{Y: end.Y, M: end.M, D: 1}.AddDays(-1) // the last day of to's month
-	var facts []paidFact
-	if err := tx.Select(&facts, `SELECT `+paidFactCols+` FROM payments p JOIN requests r ON r.id = p.request_id
-		WHERE p.paid_on >= ? AND p.paid_on <= ? AND p.status IN (`+collectedStatuses+`)`, first, end); err != nil {
+	// Summed per day and place by the database, so memory holds rows, not payments.
+	var sums []struct {
+		paidFact
+		payVal
+	}
+	if err := tx.Select(&sums, `SELECT p.paid_on, r.service_code, p.gov_code, p.unit_code, p.center_id, r.channel,
+		SUM(CASE WHEN p.method = 'cash' THEN 1 ELSE 0 END) AS cash_count,
+		COALESCE(SUM(CASE WHEN p.method = 'cash' THEN p.received_piasters ELSE 0 END), 0) AS cash_piasters,
+		SUM(CASE WHEN p.method <> 'cash' THEN 1 ELSE 0 END) AS electronic_count,
+		COALESCE(SUM(CASE WHEN p.method <> 'cash' THEN p.received_piasters ELSE 0 END), 0) AS electronic_piasters
+		FROM payments p JOIN requests r ON r.id = p.request_id
+		WHERE p.paid_on >= ? AND p.paid_on <= ? AND p.status IN (`+collectedStatuses+`)
+		GROUP BY p.paid_on, r.service_code, p.gov_code, p.unit_code, p.center_id, r.channel`, first, end); err != nil {
 		return nil, err
 	}
 	want := payRoll{}
-	for _, f := range facts {
-		want.add(f, 1)
+	for _, f := range sums {
+		want.addVal(f.paidFact, f.payVal)
 	}
 	var rows []struct {
 		Grain   string      `db:"grain"`
