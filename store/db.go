@@ -42,6 +42,7 @@ type DB struct {
 	Dialect Dialect
 	Clock   markaz.Clock
 	dsn     string
+	tracks  trackGuard // citizen tracking checks of one number take turns (track.go)
 }
 
 // IsPostgres reports whether s names a PostgreSQL database.
