@@ -43,7 +43,15 @@ type DB struct {
 	Clock   markaz.Clock
 	dsn     string
 	tracks  trackGuard // citizen tracking checks of one number take turns (track.go)
+	// writers is SQLite's one write turn in this process (nil on PostgreSQL): write
+	// transactions wait for it here, in order and without holding a connection, instead
+	// of in SQLite's busy handler, which polls the lock with 1–100 ms sleeps that leave it
+	// idle between writers (and each sleeper holds one of the pool's connections).
+	writers chan struct{}
 }
+
+// busyTimeout is how long a SQLite statement waits for the write lock (busy_timeout).
+const busyTimeout = 10 * time.Second
 
 // IsPostgres reports whether s names a PostgreSQL database.
 func IsPostgres(s string) bool {
@@ -78,7 +86,8 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "journal_mode(WAL)",
+		"synchronous(NORMAL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -88,7 +97,7 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		return nil, err
 	}
 	x.SetMaxOpenConns(8)
-	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn}
+	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn, writers: make(chan struct{}, 1)}
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", dsn, err)
@@ -147,6 +156,13 @@ func (db *DB) runOn(ctx context.Context, on beginner, opts *sql.TxOptions, fn fu
 }
 
 func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn func(*Tx) error) error {
+	if opts == nil && db.writers != nil {
+		leave, err := db.writeTurn(ctx)
+		if err != nil {
+			return err
+		}
+		defer leave()
+	}
 	x, err := on.BeginTxx(ctx, opts)
 	if err != nil {
 		return mapErr(err)
@@ -157,6 +173,28 @@ func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn 
 		return mapErr(err)
 	}
 	return mapErr(x.Commit())
+}
+
+// writeTurn waits for this process's SQLite write turn and returns the function that ends
+// it. A turn held past busyTimeout (a write transaction that waits on another, which would
+// otherwise wait forever here) is not waited for longer: BEGIN IMMEDIATE then waits in
+// SQLite's busy handler and fails as it would without the turn.
+func (db *DB) writeTurn(ctx context.Context) (func(), error) {
+	select {
+	case db.writers <- struct{}{}:
+		return func() { <-db.writers }, nil
+	default:
+	}
+	t := time.NewTimer(busyTimeout)
+	defer t.Stop()
+	select {
+	case db.writers <- struct{}{}:
+		return func() { <-db.writers }, nil
+	case <-t.C:
+		return func() {}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Exec runs a statement written with ? placeholders.
