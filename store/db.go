@@ -48,6 +48,7 @@ type DB struct {
 	// of in SQLite's busy handler, which polls the lock with 1–100 ms sleeps that leave it
 	// idle between writers (and each sleeper holds one of the pool's connections).
 	writers chan struct{}
+	stmts   *stmtCache // SQLite's prepared statements (stmts.go); nil on PostgreSQL
 }
 
 // busyTimeout is how long a SQLite statement waits for the write lock (busy_timeout).
@@ -97,7 +98,7 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		return nil, err
 	}
 	x.SetMaxOpenConns(8)
-	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn, writers: make(chan struct{}, 1)}
+	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn, writers: make(chan struct{}, 1), stmts: newStmtCache(x)}
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", dsn, err)
@@ -117,6 +118,8 @@ type Tx struct {
 	Now     time.Time
 	dialect Dialect
 	cals    map[[2]string]*calendar.Calendar // CalendarFor's answers in this transaction
+	stmts   *stmtCache                       // nil on PostgreSQL
+	prep    map[string]*sqlx.Stmt            // stmts' statements as this transaction's
 }
 
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite), committing when fn
@@ -167,7 +170,7 @@ func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn 
 	if err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{tx: x, Now: db.Clock.Now().UTC().Truncate(time.Microsecond), dialect: db.Dialect}
+	tx := &Tx{tx: x, Now: db.Clock.Now().UTC().Truncate(time.Microsecond), dialect: db.Dialect, stmts: db.stmts}
 	if err := fn(tx); err != nil {
 		x.Rollback()
 		return mapErr(err)
@@ -199,12 +202,22 @@ func (db *DB) writeTurn(ctx context.Context) (func(), error) {
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(q string, args ...any) (sql.Result, error) {
-	return tx.tx.Exec(tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	if s := tx.prepared(q, args); s != nil {
+		return s.Exec(args...)
+	}
+	return tx.tx.Exec(q, args...)
 }
 
 // Get scans one row into dest; sql.ErrNoRows becomes markaz.ErrNotFound.
 func (tx *Tx) Get(dest any, q string, args ...any) error {
-	err := tx.tx.Get(dest, tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	var err error
+	if s := tx.prepared(q, args); s != nil {
+		err = s.Get(dest, args...)
+	} else {
+		err = tx.tx.Get(dest, q, args...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return markaz.ErrNotFound
 	}
@@ -213,7 +226,11 @@ func (tx *Tx) Get(dest any, q string, args ...any) error {
 
 // Select scans rows into a slice.
 func (tx *Tx) Select(dest any, q string, args ...any) error {
-	return tx.tx.Select(dest, tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	if s := tx.prepared(q, args); s != nil {
+		return s.Select(dest, args...)
+	}
+	return tx.tx.Select(dest, q, args...)
 }
 
 // Query returns rows for hand scanning.
