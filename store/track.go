@@ -182,9 +182,13 @@ func (tx *Tx) track(key, number, verify string) (_ *Tracked, wait time.Duration,
 	if _, _, err := tracking.Parse(number); err != nil {
 		key = "x" + key // never matches tracking_digits; the same query still runs
 	}
+	// "? || ''" rather than a bare "?": SQLite (built with STAT4) would otherwise consult
+	// its samples about the number to plan the joins and then recompile this statement
+	// every time it is bound to another number, which was a third of a lookup's CPU. The
+	// plan is the same on both engines: the requests_tracking_digits index.
 	if err := tx.Select(&rows, `SELECT `+requestCols+`, s.name_ar AS service_ar, s.name_en AS service_en,
 		c.name_ar AS center_ar, c.name_en AS center_en`+requestFrom+` JOIN services s ON s.code = r.service_code
-		WHERE r.tracking_digits = ?`, key); err != nil {
+		WHERE r.tracking_digits = ? || ''`, key); err != nil {
 		return nil, 0, false, err
 	}
 	// Compare against something on both paths, in constant time, with both candidates.
