@@ -42,7 +42,17 @@ type DB struct {
 	Dialect Dialect
 	Clock   markaz.Clock
 	dsn     string
+	tracks  trackGuard // citizen tracking checks of one number take turns (track.go)
+	// writers is SQLite's one write turn in this process (nil on PostgreSQL): write
+	// transactions wait for it here, in order and without holding a connection, instead
+	// of in SQLite's busy handler, which polls the lock with 1–100 ms sleeps that leave it
+	// idle between writers (and each sleeper holds one of the pool's connections).
+	writers chan struct{}
+	stmts   *stmtCache // SQLite's prepared statements (stmts.go); nil on PostgreSQL
 }
+
+// busyTimeout is how long a SQLite statement waits for the write lock (busy_timeout).
+const busyTimeout = 10 * time.Second
 
 // IsPostgres reports whether s names a PostgreSQL database.
 func IsPostgres(s string) bool {
@@ -77,7 +87,8 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "journal_mode(WAL)",
+		"synchronous(NORMAL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -87,7 +98,7 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 		return nil, err
 	}
 	x.SetMaxOpenConns(8)
-	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn}
+	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn, writers: make(chan struct{}, 1), stmts: newStmtCache(x)}
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", dsn, err)
@@ -108,6 +119,8 @@ type Tx struct {
 	dialect Dialect
 	cals    map[[2]string]*calendar.Calendar // CalendarFor's answers in this transaction
 	bulk    *bulkKPI                         // set in a bulk load's transactions (kpi_pending.go)
+	stmts   *stmtCache                       // nil on PostgreSQL
+	prep    map[string]*sqlx.Stmt            // stmts' statements as this transaction's
 }
 
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite), committing when fn
@@ -147,11 +160,18 @@ func (db *DB) runOn(ctx context.Context, on beginner, opts *sql.TxOptions, fn fu
 }
 
 func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn func(*Tx) error) error {
+	if opts == nil && db.writers != nil {
+		leave, err := db.writeTurn(ctx)
+		if err != nil {
+			return err
+		}
+		defer leave()
+	}
 	x, err := on.BeginTxx(ctx, opts)
 	if err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{tx: x, Now: db.Clock.Now().UTC().Truncate(time.Microsecond), dialect: db.Dialect}
+	tx := &Tx{tx: x, Now: db.Clock.Now().UTC().Truncate(time.Microsecond), dialect: db.Dialect, stmts: db.stmts}
 	if err := fn(tx); err != nil {
 		x.Rollback()
 		return mapErr(err)
@@ -159,14 +179,46 @@ func (db *DB) runOnce(ctx context.Context, on beginner, opts *sql.TxOptions, fn 
 	return mapErr(x.Commit())
 }
 
+// writeTurn waits for this process's SQLite write turn and returns the function that ends
+// it. A turn held past busyTimeout (a write transaction that waits on another, which would
+// otherwise wait forever here) is not waited for longer: BEGIN IMMEDIATE then waits in
+// SQLite's busy handler and fails as it would without the turn.
+func (db *DB) writeTurn(ctx context.Context) (func(), error) {
+	select {
+	case db.writers <- struct{}{}:
+		return func() { <-db.writers }, nil
+	default:
+	}
+	t := time.NewTimer(busyTimeout)
+	defer t.Stop()
+	select {
+	case db.writers <- struct{}{}:
+		return func() { <-db.writers }, nil
+	case <-t.C:
+		return func() {}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(q string, args ...any) (sql.Result, error) {
-	return tx.tx.Exec(tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	if s := tx.prepared(q, args); s != nil {
+		return s.Exec(args...)
+	}
+	return tx.tx.Exec(q, args...)
 }
 
 // Get scans one row into dest; sql.ErrNoRows becomes markaz.ErrNotFound.
 func (tx *Tx) Get(dest any, q string, args ...any) error {
-	err := tx.tx.Get(dest, tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	var err error
+	if s := tx.prepared(q, args); s != nil {
+		err = s.Get(dest, args...)
+	} else {
+		err = tx.tx.Get(dest, q, args...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return markaz.ErrNotFound
 	}
@@ -175,7 +227,11 @@ func (tx *Tx) Get(dest any, q string, args ...any) error {
 
 // Select scans rows into a slice.
 func (tx *Tx) Select(dest any, q string, args ...any) error {
-	return tx.tx.Select(dest, tx.tx.Rebind(q), args...)
+	q = tx.tx.Rebind(q)
+	if s := tx.prepared(q, args); s != nil {
+		return s.Select(dest, args...)
+	}
+	return tx.tx.Select(dest, q, args...)
 }
 
 // Query returns rows for hand scanning.

@@ -199,12 +199,25 @@ func (db *DB) RateTracked(ctx context.Context, number, verify string, in rating.
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	key := trackKey(number)
+	leave, err := db.tracks.enter(ctx, key) // checks of one number take turns, as in Track
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	var out *Tracked
 	var wait time.Duration
-	err := db.Write(ctx, func(tx *Tx) error {
+	err = db.Write(ctx, func(tx *Tx) error {
 		var err error
-		if out, wait, err = tx.track(number, verify); err != nil || out == nil {
-			return err // a failed check is recorded and committed
+		var failed bool
+		if out, wait, failed, err = tx.track(key, number, verify); err != nil {
+			return err
+		}
+		if failed {
+			return tx.trackFailure(key) // a failed check is recorded and committed
+		}
+		if out == nil {
+			return nil // the number is locked
 		}
 		out.Rating, err = tx.RateRequest(Actor{Username: "system"}, out.requestID, rating.SourceTracking, in)
 		out.CanRate = false

@@ -5,10 +5,17 @@ package store
 // dates and what is missing — nothing else. Failed checks are counted per tracking number
 // in the database (so the limit holds across instances, and many citizens behind one
 // carrier address are not blocked together).
+//
+// A check reads in a read-only transaction (on SQLite a plain BEGIN beside the writer, so
+// lookups after an SMS campaign run in parallel and never queue behind intake); only a
+// wrong check opens a write transaction, to record its failure. Checks of one number take
+// turns on each instance (trackGuard) until their failure is committed, so each sees every
+// failure recorded before it: see Track for the bound this gives.
 
 import (
 	"context"
 	"crypto/subtle"
+	"sync"
 	"time"
 
 	"markaz"
@@ -60,16 +67,40 @@ type trackRow struct {
 // number and returns what the citizen may see. An unknown or malformed number and a wrong
 // check both record a failure and answer ErrNotFound (the same error, after the same
 // queries); a number with too many recent failures answers ERateLimited with Args
-// "retry_after" (seconds) and "minutes", even for a correct check. A success changes
-// nothing. verify must already be four Latin or Arabic-Indic digits (see TrackVerify).
+// "retry_after" (seconds) and "minutes", even for a correct check. verify must already be
+// four Latin or Arabic-Indic digits (see TrackVerify).
+//
+// Only a wrong check writes (its failure); a correct check and a refused one (the number
+// is locked) are answered from a read-only transaction and change nothing, as before.
+//
+// The bound on guessing: a check is compared only when its read saw fewer than
+// TrackMaxFailures failures of the number in the window, and on one instance checks of a
+// number run one at a time, each holding its turn until its failure is committed. So on
+// one instance (every SQLite deployment) the limit is exact: at most TrackMaxFailures
+// wrong checks of a number are compared in any TrackWindow, as when every check was a
+// write transaction. With k instances on one PostgreSQL database, up to k checks of a
+// number (one per instance) can be in flight together without seeing each other's
+// failures, so at most TrackMaxFailures + k − 1 wrong checks of a number are compared in
+// any TrackWindow (the write-transaction version gave no better on PostgreSQL: at READ
+// COMMITTED every concurrent check read "no failures yet").
 func (db *DB) Track(ctx context.Context, number, verify string) (*Tracked, error) {
+	key := trackKey(number)
+	leave, err := db.tracks.enter(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	var out *Tracked
 	var wait time.Duration
-	err := db.Write(ctx, func(tx *Tx) error {
+	var failed bool
+	err = db.Read(ctx, func(tx *Tx) error {
 		var err error
-		out, wait, err = tx.track(number, verify)
+		out, wait, failed, err = tx.track(key, number, verify)
 		return err
 	})
+	if err == nil && failed {
+		err = db.Write(ctx, func(tx *Tx) error { return tx.trackFailure(key) })
+	}
 	return trackResult(out, wait, err)
 }
 
@@ -88,6 +119,59 @@ func trackResult(out *Tracked, wait time.Duration, err error) (*Tracked, error) 
 	return out, nil
 }
 
+// trackKey is what failures of a tracking number are counted under: its digits, at most 32
+// (anything longer is no tracking number; keep keys short).
+func trackKey(number string) string {
+	key := digitsOnly(number)
+	if len(key) > 32 {
+		key = key[:32]
+	}
+	return key
+}
+
+// trackGuard makes checks of one tracking number take turns on this instance; checks of
+// different numbers never wait for each other. The zero value is ready.
+type trackGuard struct {
+	mu   sync.Mutex
+	busy map[string]*trackTurn
+}
+
+// trackTurn is one number's turn: a one-slot semaphore and how many checks hold or wait for it.
+type trackTurn struct {
+	slot chan struct{}
+	refs int
+}
+
+// enter waits for number key's turn (or ctx) and returns the function that ends it.
+func (g *trackGuard) enter(ctx context.Context, key string) (func(), error) {
+	g.mu.Lock()
+	if g.busy == nil {
+		g.busy = map[string]*trackTurn{}
+	}
+	t := g.busy[key]
+	if t == nil {
+		t = &trackTurn{slot: make(chan struct{}, 1)}
+		g.busy[key] = t
+	}
+	t.refs++
+	g.mu.Unlock()
+	drop := func() {
+		g.mu.Lock()
+		t.refs--
+		if t.refs == 0 {
+			delete(g.busy, key)
+		}
+		g.mu.Unlock()
+	}
+	select {
+	case t.slot <- struct{}{}:
+		return func() { <-t.slot; drop() }, nil
+	case <-ctx.Done():
+		drop()
+		return nil, ctx.Err()
+	}
+}
+
 // TrackVerify validates the check digits as typed: exactly four digits in any script.
 // It returns them in Latin digits.
 func TrackVerify(s string) (string, error) {
@@ -99,24 +183,24 @@ func TrackVerify(s string) (string, error) {
 	return d, v.Err()
 }
 
-// track is Track inside its transaction: the result, or how long the number stays
-// locked, or neither (not found / wrong check, failure recorded and committed).
-func (tx *Tx) track(number, verify string) (*Tracked, time.Duration, error) {
-	key := digitsOnly(number)
-	if len(key) > 32 {
-		key = key[:32] // anything longer is no tracking number; keep keys short
-	}
+// track is Track's read: the result, or how long the number stays locked, or failed
+// (not found / wrong check: the caller records the failure). key is trackKey(number).
+func (tx *Tx) track(key, number, verify string) (_ *Tracked, wait time.Duration, failed bool, _ error) {
 	if wait, err := tx.trackLocked(key); err != nil || wait > 0 {
-		return nil, wait, err
+		return nil, wait, false, err
 	}
 	var rows []trackRow
 	if _, _, err := tracking.Parse(number); err != nil {
 		key = "x" + key // never matches tracking_digits; the same query still runs
 	}
+	// "? || ''" rather than a bare "?": SQLite (built with STAT4) would otherwise consult
+	// its samples about the number to plan the joins and then recompile this statement
+	// every time it is bound to another number, which was a third of a lookup's CPU. The
+	// plan is the same on both engines: the requests_tracking_digits index.
 	if err := tx.Select(&rows, `SELECT `+requestCols+`, s.name_ar AS service_ar, s.name_en AS service_en,
 		c.name_ar AS center_ar, c.name_en AS center_en`+requestFrom+` JOIN services s ON s.code = r.service_code
-		WHERE r.tracking_digits = ?`, key); err != nil {
-		return nil, 0, err
+		WHERE r.tracking_digits = ? || ''`, key); err != nil {
+		return nil, 0, false, err
 	}
 	// Compare against something on both paths, in constant time, with both candidates.
 	nid, mobile := "----------", "----------"
@@ -126,10 +210,10 @@ func (tx *Tx) track(number, verify string) (*Tracked, time.Duration, error) {
 	match := subtle.ConstantTimeCompare([]byte(lastFour(nid)), []byte(verify)) |
 		subtle.ConstantTimeCompare([]byte(lastFour(mobile)), []byte(verify))
 	if len(rows) != 1 || match != 1 {
-		return nil, 0, tx.trackFailure(digitsOnly(number))
+		return nil, 0, true, nil
 	}
 	t, err := tx.tracked(&rows[0])
-	return t, 0, err
+	return t, 0, false, err
 }
 
 func lastFour(s string) string {
@@ -153,16 +237,13 @@ func (tx *Tx) trackLocked(key string) (time.Duration, error) {
 	return at[len(at)-1].Add(TrackWindow).Sub(tx.Now), nil
 }
 
-// trackFailure records a failed check and prunes failures older than the window.
-func (tx *Tx) trackFailure(digits string) error {
-	if len(digits) > 32 {
-		digits = digits[:32]
-	}
+// trackFailure records a failed check of number key and prunes failures older than the window.
+func (tx *Tx) trackFailure(key string) error {
 	if _, err := tx.Exec(`DELETE FROM track_failures WHERE at <= ?`, tx.Now.Add(-TrackWindow)); err != nil {
 		return err
 	}
 	_, err := tx.Exec(`INSERT INTO track_failures (id, tracking_digits, at) VALUES (?, ?, ?)`,
-		markaz.NewID(), digits, tx.Now)
+		markaz.NewID(), key, tx.Now)
 	return err
 }
 

@@ -1,6 +1,10 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,6 +119,136 @@ func TestTrackCheckAndLockout(t *testing.T) {
 		clock.Advance(time.Second)
 		if got, err := db.Track(ctx, n1, "1234"); err != nil || got.Status != request.StatusReturned {
 			t.Fatalf("released: %+v %v", got, err)
+		}
+	})
+}
+
+// trackFailures counts the failures recorded for tracking number n.
+func trackFailures(t *testing.T, db *store.DB, n string) int {
+	t.Helper()
+	var c int
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.Get(&c, `SELECT COUNT(*) FROM track_failures WHERE tracking_digits = ?`, strings.Map(func(r rune) rune {
+			if r < '0' || r > '9' {
+				return -1
+			}
+			return r
+		}, n))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A correct check takes no write lock and writes nothing: it answers while another
+// transaction holds the writer (on PostgreSQL, a lock on track_failures that every
+// INSERT or DELETE there waits for), and a wrong check waits for that writer to record
+// its failure.
+func TestTrackCorrectCheckWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		c := mkCenter(t, db, "SH-TRK-02", "13-001")
+		n := trackRequest(t, db, reqPrincipal(markaz.RoleClerk, c.ID, c.GovCode, c.UnitCode), "29001011301234", "01001234567")
+
+		held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.Write(ctx, func(tx *store.Tx) error {
+				if tx.Dialect() == store.Postgres {
+					if _, err := tx.Exec(`LOCK TABLE track_failures IN EXCLUSIVE MODE`); err != nil {
+						return err
+					}
+				}
+				close(held)
+				<-release
+				return nil
+			})
+		}()
+		select {
+		case <-held:
+		case err := <-done:
+			t.Fatalf("holding the writer: %v", err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		got, err := db.Track(wctx, n, "1234")
+		cancel()
+		if err != nil || got.Status != request.StatusSubmitted {
+			close(release)
+			t.Fatalf("correct check while the writer is held: %+v %v", got, err)
+		}
+		wrong := make(chan error, 1)
+		go func() {
+			_, err := db.Track(ctx, n, "0000")
+			wrong <- err
+		}()
+		select {
+		case err := <-wrong:
+			close(release)
+			t.Fatalf("a wrong check answered (%v) without waiting for the writer: was its failure recorded?", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-wrong; markaz.ErrorCode(err) != markaz.ENotFound {
+			t.Fatalf("wrong check: %v", err)
+		}
+		if f := trackFailures(t, db, n); f != 1 {
+			t.Errorf("failures recorded: %d, want the wrong check's 1", f)
+		}
+		// Correct checks, again and again, record nothing.
+		for i := 0; i < 3; i++ {
+			if _, err := db.Track(ctx, n, "4567"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f := trackFailures(t, db, n); f != 1 {
+			t.Errorf("failures after correct checks: %d, want 1", f)
+		}
+	})
+}
+
+// Concurrent guesses of one number on one instance: exactly TrackMaxFailures are compared
+// (and recorded), every other is refused — the limit is as exact as for sequential guesses.
+// A correct check among them is refused once the number is locked.
+func TestTrackConcurrentGuesses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		c := mkCenter(t, db, "SH-TRK-03", "13-001")
+		clerk := reqPrincipal(markaz.RoleClerk, c.ID, c.GovCode, c.UnitCode)
+		n := trackRequest(t, db, clerk, "29001011301234", "01001234567")
+		other := trackRequest(t, db, clerk, "29001011305678", "01119876543")
+
+		const guesses = 24
+		codes := make([]string, guesses)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range guesses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				// Wrong digits: the 0000 to 0023 of a guesser (1234 is not among them).
+				_, err := db.Track(ctx, n, fmt.Sprintf("%04d", i))
+				codes[i] = markaz.ErrorCode(err)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		count := map[string]int{}
+		for _, c := range codes {
+			count[c]++
+		}
+		if count[markaz.ENotFound] != store.TrackMaxFailures || count[markaz.ERateLimited] != guesses-store.TrackMaxFailures {
+			t.Errorf("%d concurrent wrong guesses answered %v: want %d not found (compared) and the rest refused",
+				guesses, count, store.TrackMaxFailures)
+		}
+		if f := trackFailures(t, db, n); f != store.TrackMaxFailures {
+			t.Errorf("failures recorded: %d, want %d", f, store.TrackMaxFailures)
+		}
+		if _, err := db.Track(ctx, n, "1234"); markaz.ErrorCode(err) != markaz.ERateLimited {
+			t.Errorf("correct check of the locked number: %v", err)
+		}
+		if got, err := db.Track(ctx, other, "5678"); err != nil || got.Status != request.StatusSubmitted {
+			t.Errorf("another number: %+v %v", got, err)
 		}
 	})
 }

@@ -14,6 +14,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -119,93 +120,127 @@ func (tx *Tx) workload(w *Workload, unit string) error {
 		}
 	}
 
-	open, err := tx.openRequests(`r.center_id = ?`, []any{w.CenterID}, 1<<30)
-	if err != nil {
+	roleOf := tx.stepRoles()
+	// Open and overdue requests per service and step, counted in SQL: the page reads the
+	// center's open requests as one index range, never loads them.
+	var steps []struct {
+		ServiceCode string `db:"service_code"`
+		StepKey     string `db:"step_key"`
+		Open        int    `db:"open"`
+		Overdue     int    `db:"overdue"`
+	}
+	if err := tx.Select(&steps, `SELECT r.service_code, r.step_key, COUNT(*) AS open,
+		SUM(CASE WHEN r.due_date < ? THEN 1 ELSE 0 END) AS overdue
+		FROM requests r WHERE r.center_id = ? AND r.status IN (?, ?, ?, ?)
+		GROUP BY r.service_code, r.step_key`, append([]any{today, w.CenterID}, openStatusArgs...)...); err != nil {
 		return err
 	}
-	last, err := tx.lastActors(w.CenterID)
-	if err != nil {
-		return err
-	}
-	services := map[string]*catalog.Service{}
-	roleOf := func(r *request.Request) (string, error) {
-		svc, ok := services[r.ServiceCode]
-		if !ok {
-			var err error
-			if svc, err = tx.Service(r.ServiceCode); err != nil {
-				return "", err
-			}
-			services[r.ServiceCode] = svc
-		}
-		if i := slices.IndexFunc(svc.Steps, func(s catalog.Step) bool { return s.Key == r.StepKey }); i >= 0 {
-			return svc.Steps[i].Role, nil
-		}
-		return "", nil
-	}
-	slices.SortFunc(open, func(a, b request.Request) int {
-		if c := strings.Compare(a.DueDate.String(), b.DueDate.String()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	w.OpenTotal = len(open)
-	for i := range open {
-		r := &open[i]
-		role, err := roleOf(r)
+	for _, st := range steps {
+		role, err := roleOf(st.ServiceCode, st.StepKey)
 		if err != nil {
 			return err
 		}
-		overdue := r.Overdue(today)
+		w.OpenTotal += st.Open
+		w.OverdueTotal += st.Overdue
 		for j := range w.Staff {
-			s := &w.Staff[j]
-			if slices.Contains(s.Roles, role) {
-				s.Open++
-				if overdue {
-					s.Overdue++
-				}
-			}
-			if last[r.ID].UserID == s.UserID {
-				s.LastTouched++
+			if s := &w.Staff[j]; slices.Contains(s.Roles, role) {
+				s.Open += st.Open
+				s.Overdue += st.Overdue
 			}
 		}
-		if overdue {
-			w.OverdueTotal++
-			if len(w.Overdue) < MaxWorkloadOverdue {
-				w.Overdue = append(w.Overdue, WorkloadOverdue{Request: *r, StepRole: role,
-					LastActor: last[r.ID].Username, OverdueDays: request.DaysBetween(r.DueDate, today)})
-			}
-		}
+	}
+	if err := tx.lastTouched(w); err != nil {
+		return err
+	}
+	if err := tx.workloadOverdue(w, roleOf); err != nil {
+		return err
 	}
 	return tx.actedCounts(w)
 }
 
-type actor struct {
-	UserID   string `db:"user_id"`
-	Username string `db:"username"`
+// openStatusArgs are the open statuses, for a "status IN (?, ?, ?, ?)".
+var openStatusArgs = []any{request.StatusSubmitted, request.StatusInReview, request.StatusReturned,
+	request.StatusAwaitingPayment}
+
+// stepRoles returns the role acting on a step of a service ("" for a step the service no
+// longer has), reading each service once.
+func (tx *Tx) stepRoles() func(service, step string) (string, error) {
+	services := map[string]*catalog.Service{}
+	return func(service, step string) (string, error) {
+		svc, ok := services[service]
+		if !ok {
+			var err error
+			if svc, err = tx.Service(service); err != nil {
+				return "", err
+			}
+			services[service] = svc
+		}
+		if i := slices.IndexFunc(svc.Steps, func(s catalog.Step) bool { return s.Key == step }); i >= 0 {
+			return svc.Steps[i].Role, nil
+		}
+		return "", nil
+	}
 }
 
-// lastActors returns, for each open request of the center, the latest event by a person.
-// It starts from the center's open requests (requests_center_due) and finds each one's
-// latest event by a person through the (request_id, seq) index, so it reads those
-// requests' events only, not the whole history table.
-func (tx *Tx) lastActors(centerID string) (map[string]actor, error) {
+// lastActor is column col (user_id or username) of the latest event by a person on
+// request r.id: one probe of request_events (request_id, seq) from the end, usually
+// stopping at the first row.
+func lastActor(col string) string {
+	return `(SELECT e.` + col + ` FROM request_events e WHERE e.request_id = r.id AND e.user_id <> ''
+		ORDER BY e.seq DESC LIMIT 1)`
+}
+
+// lastTouched counts, per staff member, the center's open requests whose latest event by a
+// person was theirs, grouped in SQL.
+func (tx *Tx) lastTouched(w *Workload) error {
 	var rows []struct {
-		RequestID string `db:"request_id"`
-		actor
+		UserID string `db:"user_id"`
+		N      int    `db:"n"`
 	}
-	if err := tx.Select(&rows, `SELECT r.id AS request_id, e.user_id, e.username FROM requests r
-		JOIN request_events e ON e.request_id = r.id
-		WHERE r.center_id = ? AND r.status IN (?, ?, ?, ?)
-			AND e.seq = (SELECT MAX(e2.seq) FROM request_events e2 WHERE e2.request_id = r.id AND e2.user_id <> '')`,
-		centerID, request.StatusSubmitted, request.StatusInReview, request.StatusReturned,
-		request.StatusAwaitingPayment); err != nil {
-		return nil, err
+	// MATERIALIZED: SQLite would otherwise flatten the subquery and run the probe once for
+	// each place its column is used (three).
+	if err := tx.Select(&rows, `WITH l AS MATERIALIZED (SELECT `+lastActor("user_id")+` AS user_id
+		FROM requests r WHERE r.center_id = ? AND r.status IN (?, ?, ?, ?))
+		SELECT user_id, COUNT(*) AS n FROM l WHERE user_id IS NOT NULL GROUP BY user_id`,
+		append([]any{w.CenterID}, openStatusArgs...)...); err != nil {
+		return err
 	}
-	out := make(map[string]actor, len(rows))
 	for _, r := range rows {
-		out[r.RequestID] = r.actor
+		for j := range w.Staff {
+			if w.Staff[j].UserID == r.UserID {
+				w.Staff[j].LastTouched = r.N
+			}
+		}
 	}
-	return out, nil
+	return nil
+}
+
+// workloadOverdue loads the MaxWorkloadOverdue most overdue open requests of the center
+// (due date, then id) with their step's role and last actor: a walk of requests_center_due
+// that stops at the last one shown.
+func (tx *Tx) workloadOverdue(w *Workload, roleOf func(service, step string) (string, error)) error {
+	if w.OverdueTotal == 0 {
+		return nil
+	}
+	var rows []struct {
+		request.Request
+		LastActor sql.NullString `db:"last_actor"`
+	}
+	if err := tx.Select(&rows, `SELECT `+requestCols+`, `+lastActor("username")+` AS last_actor`+requestFrom+`
+		WHERE r.center_id = ? AND r.due_date < ? AND r.status IN (?, ?, ?, ?)
+		ORDER BY r.due_date, r.id LIMIT ?`,
+		append(append([]any{w.CenterID, w.Today}, openStatusArgs...), MaxWorkloadOverdue)...); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		role, err := roleOf(r.ServiceCode, r.StepKey)
+		if err != nil {
+			return err
+		}
+		w.Overdue = append(w.Overdue, WorkloadOverdue{Request: r.Request, StepRole: role,
+			LastActor: r.LastActor.String, OverdueDays: request.DaysBetween(r.DueDate, w.Today)})
+	}
+	return nil
 }
 
 // actedCounts fills the distinct requests of the center each staff member recorded an
