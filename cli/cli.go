@@ -19,6 +19,7 @@ import (
 	"markaz"
 	"markaz/demo"
 	"markaz/pdf"
+	"markaz/report"
 	"markaz/store"
 	"markaz/web"
 )
@@ -45,6 +46,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
@@ -63,6 +66,7 @@ Commands:
   markaz audit verify [--db …]
   markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
   markaz import backlog (--campaign ID | --governorate CODE) --file F [--db …]   (markaz import help)
+  markaz report --territory CODE --period 2024-05|2024-W18|2024-Q1|FY2024 --format pdf|xlsx --out FILE [--lang ar|en] [--db …]
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
 MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
@@ -210,7 +214,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	// --- jobs & notifications: the background worker stops with the server ---
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := startWorker(workerCtx, db, provider, gws, log)
+	workerDone := startWorker(workerCtx, db, provider, gws, log, &report.Renderer{PDF: receipts}, *payOpts.public)
 	defer func() { stopWorker(); <-workerDone }()
 	// --- end jobs & notifications ---
 	errc := make(chan error, 1)
