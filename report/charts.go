@@ -13,7 +13,17 @@ type Series struct {
 	Title  string
 	Labels []string
 	Values []*float64
-	Unit   string // shown after each value ("%" for shares already × 100)
+	Text   []string // each value as printed (digits of the language); number() when empty
+	Unit   string   // shown after each value ("%" for shares already × 100)
+	Max    float64  // the top of the scale; the largest value when 0
+}
+
+// text is the i-th value as printed.
+func (s Series) text(i int) string {
+	if i < len(s.Text) {
+		return s.Text[i]
+	}
+	return number(*s.Values[i]) + s.Unit
 }
 
 // Charts draws the report's charts as inline SVG (the PDF fetches nothing). RTL lays
@@ -53,9 +63,9 @@ func positions(n int, rtl bool) []float64 {
 	return out
 }
 
-func scale(vs []*float64) float64 {
-	top := 0.0
-	for _, v := range vs {
+func scale(s Series) float64 {
+	top := s.Max
+	for _, v := range s.Values {
 		if v != nil && *v > top {
 			top = *v
 		}
@@ -77,7 +87,7 @@ func number(v float64) string {
 func (c Simple) Bars(s Series, rtl bool) template.HTML {
 	var b strings.Builder
 	xs := positions(len(s.Values), rtl)
-	top := scale(s.Values)
+	top := scale(s)
 	w := float64(chartW-2*padX) / float64(max(len(xs), 1)) * 0.7
 	plot := float64(chartH - padTop - padBottom)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>`, padX, chartH-padBottom, chartW-padX, chartH-padBottom)
@@ -89,8 +99,8 @@ func (c Simple) Bars(s Series, rtl bool) template.HTML {
 		}
 		h := *v / top * plot
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#2b6cb0"/>`, xs[i]-w/2, float64(chartH-padBottom)-h, w, h)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s%s</text>`, xs[i],
-			float64(chartH-padBottom)-h-3, number(*v), s.Unit)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s</text>`, xs[i],
+			float64(chartH-padBottom)-h-3, template.HTMLEscapeString(s.text(i)))
 	}
 	return c.frame(s, b.String())
 }
@@ -99,7 +109,7 @@ func (c Simple) Bars(s Series, rtl bool) template.HTML {
 func (c Simple) Line(s Series, rtl bool) template.HTML {
 	var b strings.Builder
 	xs := positions(len(s.Values), rtl)
-	top := scale(s.Values)
+	top := scale(s)
 	plot := float64(chartH - padTop - padBottom)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>`, padX, chartH-padBottom, chartW-padX, chartH-padBottom)
 	var pts []string
@@ -111,8 +121,8 @@ func (c Simple) Line(s Series, rtl bool) template.HTML {
 		}
 		y := float64(chartH-padBottom) - *v/top*plot
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", xs[i], y))
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#c05621"/><text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s%s</text>`,
-			xs[i], y, xs[i], y-6, number(*v), s.Unit)
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#c05621"/><text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s</text>`,
+			xs[i], y, xs[i], y-6, template.HTMLEscapeString(s.text(i)))
 	}
 	if len(pts) > 1 {
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#c05621" stroke-width="2"/>`, strings.Join(pts, " "))

@@ -134,11 +134,14 @@ func trendSeries(p page, which string) Series {
 		switch which {
 		case "on_time_rate":
 			s.Values = append(s.Values, pct(f.OnTimeRate))
-			s.Unit = "%"
+			s.Text = append(s.Text, Format("share", f.OnTimeRate, p.Digits))
+			s.Max = 100
 		case "completed":
 			s.Values = append(s.Values, num(f.Completed))
+			s.Text = append(s.Text, i18n.Int(int64(f.Completed), p.Digits))
 		default:
 			s.Values = append(s.Values, num(f.Received))
+			s.Text = append(s.Text, i18n.Int(int64(f.Received), p.Digits))
 		}
 	}
 	return s
@@ -150,6 +153,7 @@ func daysSeries(p page) Series {
 	for _, d := range p.Days {
 		s.Labels = append(s.Labels, i18n.Digits(strconv.Itoa(d.Days), p.Digits))
 		s.Values = append(s.Values, num(d.N))
+		s.Text = append(s.Text, i18n.Int(int64(d.N), p.Digits))
 	}
 	return s
 }
@@ -163,7 +167,9 @@ func rankingSeries(p page) Series {
 		}
 		s.Labels = append(s.Labels, i18n.Digits(strconv.Itoa(f.Rank), p.Digits))
 		s.Values = append(s.Values, f.Index)
+		s.Text = append(s.Text, Format("score", f.Index, p.Digits))
 	}
+	s.Max = 100
 	return s
 }
 
