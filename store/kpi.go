@@ -118,6 +118,19 @@ func (f kpiFilter) groupExpr() string {
 	return f.group
 }
 
+// groupBy is the GROUP BY clause of f's group and more columns; none without either
+// (PostgreSQL refuses to group by a constant).
+func (f kpiFilter) groupBy(more ...string) string {
+	cols := more
+	if f.group != "" {
+		cols = append([]string{f.group}, more...)
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	return ` GROUP BY ` + strings.Join(cols, ", ")
+}
+
 // segment is a run of rollup rows of one grain.
 type segment struct {
 	grain    string
@@ -188,7 +201,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 		w := f.where(s.grain, s.from, s.to)
 		var rows []kpiSumRow
 		if err := tx.Select(&rows, `SELECT `+g+` AS g, `+strings.Join(sums, ", ")+` FROM kpi_counts`+w.String()+
-			` GROUP BY `+g, w.args...); err != nil {
+			f.groupBy(), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
@@ -199,7 +212,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 		}
 		var days []kpiDaysRow
 		if err := tx.Select(&days, `SELECT `+g+` AS g, days, SUM(n) AS n FROM kpi_days`+w.String()+
-			` GROUP BY `+g+`, days`, w.args...); err != nil {
+			f.groupBy("days"), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range days {
@@ -218,7 +231,7 @@ func (tx *Tx) kpiCounts(f kpiFilter, from, to markaz.Date) (map[string]*kpi.Coun
 			N     int    `db:"n"`
 		}
 		if err := tx.Select(&rows, `SELECT `+g+` AS g, COALESCE(SUM(overdue), 0) AS n FROM kpi_counts`+w.String()+
-			` GROUP BY `+g, w.args...); err != nil {
+			f.groupBy(), w.args...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
