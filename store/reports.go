@@ -235,11 +235,8 @@ func (tx *Tx) UpdateReportDefinition(p *markaz.Principal, id string, version int
 	if err != nil {
 		return err
 	}
-	if old.RetiredOn != nil {
-		return fieldErr("id", "retired")
-	}
-	if version != old.Version {
-		return &markaz.Error{Code: markaz.EConflict, Key: "error.conflict", Fields: []markaz.FieldError{{Field: "version", Code: "version_superseded"}}}
+	if old.RetiredOn != nil || version != old.Version {
+		return markaz.Errorf(markaz.EConflict, "error.stale")
 	}
 	pl, users, err := tx.checkDefinition(p, d)
 	if err != nil {
@@ -255,7 +252,7 @@ func (tx *Tx) UpdateReportDefinition(p *markaz.Principal, id string, version int
 		return err
 	}
 	if rowsAffected(res) != 1 {
-		return &markaz.Error{Code: markaz.EConflict, Key: "error.conflict"}
+		return markaz.Errorf(markaz.EConflict, "error.stale")
 	}
 	if err := tx.setDefinitionUsers(id, users); err != nil {
 		return err
