@@ -34,6 +34,27 @@ type Input struct {
 	Returned     RequestList
 	Findings     FindingList
 	Problems     Problems
+	Training     Training
+}
+
+// Training is the training coverage of the territory in the fiscal year of the period's
+// end (as the training coverage page computes it, up to the day the report is made):
+// in all, by role, and by governorate (the nation) or center.
+type Training struct {
+	FiscalYear int            `json:"fiscal_year"`
+	Total      TrainingLine   `json:"total"`
+	ByRole     []TrainingLine `json:"by_role"` // Key is the role
+	Rows       []TrainingLine `json:"rows"`    // Key is the code
+}
+
+// TrainingLine is one line of the training section.
+type TrainingLine struct {
+	Key     string   `json:"key"`
+	NameAr  string   `json:"name_ar,omitempty"`
+	NameEn  string   `json:"name_en,omitempty"`
+	Staff   int      `json:"staff"`
+	Trained int      `json:"trained"`
+	Share   *float64 `json:"share"`
 }
 
 // SeriesStep is the step of a report's trend and how many of them it shows: days of a

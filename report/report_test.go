@@ -56,6 +56,9 @@ func sample(lang string) Input {
 			DueDate: markaz.Date{Y: 2024, M: 6, D: 10}, Status: "open"}}},
 		Problems: Problems{Total: 5, Resolved: 4, Open: 1, MedianHours: f(12.5),
 			ByCategory: []ProblemCount{{Key: "network", Total: 5, Resolved: 4, Open: 1}}},
+		Training: Training{FiscalYear: 2023, Total: TrainingLine{Staff: 50, Trained: 40, Share: f(0.8)},
+			ByRole: []TrainingLine{{Key: "clerk", Staff: 30, Trained: 27, Share: f(0.9)}},
+			Rows: []TrainingLine{{Key: "SH-ZAG-01", NameAr: "مركز الزقازيق", NameEn: "Zagazig center", Staff: 30, Trained: 27, Share: f(0.9)}}},
 	}
 }
 
@@ -288,10 +291,10 @@ func TestPDFText(t *testing.T) {
 	}{
 		{"ar", []string{"التقرير الشهري لأداء المراكز التكنولوجية", "المؤشرات الرئيسية", "محافظة", "الشرقية", "مركز بلبيس",
 			"نسبة الإنجاز في الموعد", "ترتيب المراكز", "مركز الزقازيق", "الطابعة معطلة", "الطلبات المتأخرة",
-			"1301-000123-4", "2024-05"}},
+			"1301-000123-4", "2024-05", "موظف الواجهة الأمامية", "التغطية التدريبية"}},
 		{"en", []string{"Monthly performance report of the technology centers", "Headline indicators",
 			"Governorate: Sharqia", "On-time rate", "87.5%", "Ranking of the centers", "Zagazig center", "Overdue requests",
-			"1301-000123-4", "2024-05"}},
+			"1301-000123-4", "2024-05", "Front-office clerk", "Training coverage", "90.0%"}},
 	} {
 		text := PDFText(t, Build(sample(c.lang)))
 		// pdftotext marks embedded runs with bidi controls; neutral punctuation between

@@ -119,11 +119,15 @@ func XLSXBytes(m *Model) ([]byte, error) {
 	}
 	sheets["problems"] = rows
 
-	rows = [][]any{{T("report.col.name"), T("report.col.staff"), T("report.col.trained"), T("report.col.coverage")},
-		{place, m.Current.Parts.Staff, m.Current.Parts.StaffTrained, cell("share", m.Current.TrainingCoverage)}}
-	for _, f := range m.Ranking {
-		rows = append(rows, []any{name(f.NameAr, f.NameEn), f.Parts.Staff, f.Parts.StaffTrained,
-			cell("share", f.TrainingCoverage)})
+	tr := m.Training
+	rows = [][]any{{T("report.col.name"), T("report.col.code"), T("report.col.staff"), T("report.col.trained"),
+		T("report.col.coverage")},
+		{place, m.Code, tr.Total.Staff, tr.Total.Trained, cell("share", tr.Total.Share)}}
+	for _, r := range tr.ByRole {
+		rows = append(rows, []any{T("role." + r.Key), nil, r.Staff, r.Trained, cell("share", r.Share)})
+	}
+	for _, r := range tr.Rows {
+		rows = append(rows, []any{name(r.NameAr, r.NameEn), r.Key, r.Staff, r.Trained, cell("share", r.Share)})
 	}
 	sheets["training"] = rows
 

@@ -124,6 +124,9 @@ func (db *DB) ReportInput(ctx context.Context, p *markaz.Principal, level, code 
 	if err != nil {
 		return nil, err
 	}
+	if in.Training, err = db.reportTraining(ctx, pl, to); err != nil {
+		return nil, err
+	}
 	ps, err := db.ProblemSummary(ctx, scopeOf(pl), "", from, to)
 	if err != nil {
 		return nil, err
@@ -134,6 +137,66 @@ func (db *DB) ReportInput(ctx context.Context, p *markaz.Principal, level, code 
 			Resolved: c.Resolved, Open: c.Open})
 	}
 	return in, nil
+}
+
+// reportTraining reads the training coverage of the territory in the fiscal year of to
+// (TrainingCoverage): a district's is the sum over its centers of its governorate's rows.
+// A fiscal year that has not begun (a report of a future period) has none.
+func (db *DB) reportTraining(ctx context.Context, pl *KPIPlace, to markaz.Date) (report.Training, error) {
+	fy := to.FiscalYear()
+	out := report.Training{FiscalYear: fy, ByRole: []report.TrainingLine{}, Rows: []report.TrainingLine{}}
+	level, code := CoverageNation, ""
+	switch pl.Level {
+	case kpi.LevelGovernorate, kpi.LevelDistrict:
+		level, code = CoverageGovernorate, pl.Ref.Gov
+	case kpi.LevelCenter:
+		level, code = CoverageCenter, pl.CenterID
+	}
+	cr, err := db.TrainingCoverage(ctx, markaz.Scope{All: true}, level, code, fy)
+	if markaz.ErrorCode(err) == markaz.EInvalid {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	in := map[string]bool{}
+	if pl.Level == kpi.LevelDistrict {
+		var ids []string
+		if err := db.Read(ctx, func(tx *Tx) error {
+			return tx.Select(&ids, `SELECT id FROM centers WHERE unit_code = ?`, pl.Ref.Unit)
+		}); err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			in[id] = true
+		}
+	}
+	line := func(key, ar, en string, staff, trained int, share *float64) report.TrainingLine {
+		return report.TrainingLine{Key: key, NameAr: ar, NameEn: en, Staff: staff, Trained: trained, Share: share}
+	}
+	for _, r := range cr.Rows {
+		if pl.Level == kpi.LevelDistrict && !in[r.ID] {
+			continue
+		}
+		out.Rows = append(out.Rows, line(r.Code, r.NameAr, r.NameEn, r.Total.Staff, r.Total.Trained, r.Total.Share))
+	}
+	if pl.Level != kpi.LevelDistrict {
+		out.Total = line("", pl.NameAr, pl.NameEn, cr.Total.Staff, cr.Total.Trained, cr.Total.Share)
+		for _, r := range cr.ByRole {
+			out.ByRole = append(out.ByRole, line(r.Role, "", "", r.Staff, r.Trained, r.Share))
+		}
+		return out, nil
+	}
+	out.Total = line("", pl.NameAr, pl.NameEn, 0, 0, nil)
+	for _, r := range out.Rows {
+		out.Total.Staff += r.Staff
+		out.Total.Trained += r.Trained
+	}
+	if out.Total.Staff > 0 {
+		v := float64(out.Total.Trained) / float64(out.Total.Staff)
+		out.Total.Share = &v
+	}
+	return out, nil
 }
 
 // placeWhere narrows rows with gov_code, unit_code and center_id columns (alias a) to pl.

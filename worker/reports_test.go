@@ -198,6 +198,9 @@ func TestReportModel(t *testing.T) {
 		if m.Returned.Total != 1 || m.Returned.Rows[0].Tracking != nums["returned"] {
 			t.Errorf("returned %+v", m.Returned)
 		}
+		if m.Training.FiscalYear != 2025 || m.Training.Total.NameEn == "" {
+			t.Errorf("training %+v", m.Training)
+		}
 		// A district's report ranks its centers; a center's has no ranking; the nation's
 		// ranks governorates.
 		for _, c := range []struct{ code, level, ranking string }{{"13-001", kpi.LevelDistrict, kpi.LevelCenter},
