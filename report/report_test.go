@@ -58,7 +58,7 @@ func sample(lang string) Input {
 			ByCategory: []ProblemCount{{Key: "network", Total: 5, Resolved: 4, Open: 1}}},
 		Training: Training{FiscalYear: 2023, Total: TrainingLine{Staff: 50, Trained: 40, Share: f(0.8)},
 			ByRole: []TrainingLine{{Key: "clerk", Staff: 30, Trained: 27, Share: f(0.9)}},
-			Rows: []TrainingLine{{Key: "SH-ZAG-01", NameAr: "مركز الزقازيق", NameEn: "Zagazig center", Staff: 30, Trained: 27, Share: f(0.9)}}},
+			Rows:   []TrainingLine{{Key: "SH-ZAG-01", NameAr: "مركز الزقازيق", NameEn: "Zagazig center", Staff: 30, Trained: 27, Share: f(0.9)}}},
 	}
 }
 
