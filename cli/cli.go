@@ -48,6 +48,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "kpi":
+		return kpiCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
@@ -67,6 +69,8 @@ Commands:
   markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
   markaz import backlog (--campaign ID | --governorate CODE) --file F [--db …]   (markaz import help)
   markaz report --territory CODE --period 2024-05|2024-W18|2024-Q1|FY2024 --format pdf|xlsx --out FILE [--lang ar|en] [--db …]
+  markaz kpi verify --from YYYY-MM-DD --to YYYY-MM-DD [--db …]   (rollups against the raw requests)
+  markaz kpi rebuild [--db …]   (recompute the KPI rollups)
 
 Environment: MARKAZ_ADDR, MARKAZ_DB, MARKAZ_DEMO_PASSWORD, MARKAZ_SECURE_COOKIES=1,
 MARKAZ_LOG_FORMAT=json|text, MARKAZ_SMS_URL, MARKAZ_SMS_TOKEN, MARKAZ_SMTP_ADDR, MARKAZ_SMTP_FROM.
@@ -101,6 +105,12 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 	}
 	if err := db.Optimize(ctx); err != nil {
 		log.Warn("planner statistics", "err", err) // slower queries, not a reason to refuse to start
+	}
+	if built, err := db.KPIBackfill(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("kpi rollups: %w", err)
+	} else if built {
+		log.Info("KPI rollups built from the existing requests")
 	}
 	if err := db.LoadReference(ctx); err != nil {
 		db.Close()

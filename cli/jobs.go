@@ -76,6 +76,7 @@ func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gate
 	go worker.ScheduleDeadlines(ctx, db, 10*time.Minute, log)
 	go worker.ScheduleReconcile(ctx, db, gws, 10*time.Minute, log)
 	go worker.ScheduleReports(ctx, db, 10*time.Minute, log)
+	go worker.SweepKPI(ctx, db, time.Minute, log)
 	go func() {
 		defer close(done)
 		reportsDone := make(chan struct{})

@@ -14,6 +14,7 @@ import (
 	"markaz"
 	"markaz/calendar"
 	"markaz/catalog"
+	"markaz/kpi"
 	"markaz/request"
 	"markaz/store"
 	"markaz/store/storetest"
@@ -152,6 +153,17 @@ func TestAddRequestsFollowsTheDomainRules(t *testing.T) {
 		rows := loadRequests(t, db)
 		if len(rows) != n || st.Requests != n || st.Refused != 0 {
 			t.Fatalf("%d requests stored, %d reported (%d refused), want %d", len(rows), st.Requests, st.Refused, n)
+		}
+		// The bulk writer keeps the KPI rollups as the counter does: verify finds nothing
+		// over the whole simulated year, and the nation received every request.
+		year := markaz.Today(clock).AddDays(-400)
+		if diffs, err := db.VerifyKPI(ctx, year, markaz.Today(clock).AddDays(60), nil); err != nil || len(diffs) != 0 {
+			t.Fatalf("kpi verify: %v (%d differences) %v", err, len(diffs), diffs[:min(len(diffs), 5)])
+		}
+		ministry := &markaz.Principal{Assignments: []markaz.Assignment{{Role: markaz.RoleMinistry, Level: markaz.LevelNation}}}
+		if f, err := db.KPI(ctx, ministry, kpi.Query{Level: kpi.LevelNation, From: year, To: markaz.Today(clock)}); err != nil ||
+			f.Received < n || f.Completed == 0 || f.OnTimeRate == nil || f.MedianProcessingDays == nil {
+			t.Fatalf("national figures: %+v %v", f, err)
 		}
 		services := catalogOf(t, db)
 		now, today := clock.Now(), markaz.Today(clock)

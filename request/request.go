@@ -393,15 +393,15 @@ type Request struct {
 	DeliveredAt       *time.Time   `json:"delivered_at,omitempty" db:"delivered_at"`
 	// ProcessingDays is set by the decision: working days in the request's calendar from
 	// submission to decision, less the working days it waited on the citizen.
-	ProcessingDays *int `json:"processing_days,omitempty" db:"processing_days"`
-	FeesDue           int64        `json:"fees_due_piasters" db:"fees_due_piasters"`
-	FeesPaid          int64        `json:"fees_paid_piasters" db:"fees_paid_piasters"`
-	PaymentMethod     string       `json:"payment_method" db:"payment_method"`
-	EscalatedAt       *time.Time   `json:"escalated_at,omitempty" db:"escalated_at"`
-	EscalationReason  string       `json:"escalation_reason,omitempty" db:"escalation_reason"`
-	Version           int          `json:"version" db:"version"`
-	CreatedBy         string       `json:"created_by" db:"created_by"`
-	UpdatedAt         time.Time    `json:"updated_at" db:"updated_at"`
+	ProcessingDays   *int       `json:"processing_days,omitempty" db:"processing_days"`
+	FeesDue          int64      `json:"fees_due_piasters" db:"fees_due_piasters"`
+	FeesPaid         int64      `json:"fees_paid_piasters" db:"fees_paid_piasters"`
+	PaymentMethod    string     `json:"payment_method" db:"payment_method"`
+	EscalatedAt      *time.Time `json:"escalated_at,omitempty" db:"escalated_at"`
+	EscalationReason string     `json:"escalation_reason,omitempty" db:"escalation_reason"`
+	Version          int        `json:"version" db:"version"`
+	CreatedBy        string     `json:"created_by" db:"created_by"`
+	UpdatedAt        time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 // Ref is the request's place in the territory.

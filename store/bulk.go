@@ -56,7 +56,37 @@ func (db *DB) Bulk(ctx context.Context, fn func(write func(func(*Tx) error) erro
 		}
 		defer conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = %d`, was))
 	}
-	return fn(func(f func(*Tx) error) error { return db.runOn(ctx, conn, nil, f) })
+	acc := newBulkKPI()
+	err = fn(func(f func(*Tx) error) error {
+		var stage *bulkKPI
+		flushed := false
+		err := db.runOn(ctx, conn, nil, func(tx *Tx) error {
+			stage, flushed = newBulkKPI(), false
+			tx.bulk = stage
+			if err := f(tx); err != nil {
+				return err
+			}
+			if acc.due(stage, tx.Now) {
+				flushed = true
+				return tx.flushBulkKPI(acc, stage)
+			}
+			return nil
+		})
+		if err == nil {
+			if flushed {
+				acc = newBulkKPI()
+			} else {
+				acc.merge(stage)
+			}
+		}
+		return err
+	})
+	if len(acc.ids) > 0 { // what the last transactions wrote, even when fn failed later
+		if ferr := db.runOn(ctx, conn, nil, func(tx *Tx) error { return tx.flushBulkKPI(acc, newBulkKPI()) }); err == nil {
+			err = ferr
+		}
+	}
+	return err
 }
 
 // BulkRequest is one request for InsertRequestsBulk: the row as it stands after its
@@ -138,6 +168,9 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 	}
 	if err := fees.flush(); err != nil {
 		return err
+	}
+	if tx.bulk != nil {
+		return tx.bulk.add(tx, all)
 	}
 	return tx.kpiAddBulk(all)
 }

@@ -71,6 +71,11 @@ func TestInsertRequestsBulk(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// The load added its requests to the KPI rollups when it ended.
+		from, to := today.AddDays(-30), today.AddDays(60)
+		if d := kpiVerify(t, db, from, to); len(d) != 0 {
+			t.Fatalf("kpi after the load: %v", d)
+		}
 		next := map[string]int64{a.ID: 1, b.ID: 1}
 		for i, r := range rs {
 			prefix, seq, err := tracking.Parse(r.TrackingNumber)
@@ -110,6 +115,32 @@ func TestInsertRequestsBulk(t *testing.T) {
 		}
 		if _, seq, _ := tracking.Parse(got.Detail.TrackingNumber); seq != next[a.ID] {
 			t.Errorf("the counter's next number is %s, want seq %d", got.Detail.TrackingNumber, next[a.ID])
+		}
+		// A load that stops after writing leaves its requests pending; the sweep adds them
+		// once they are old enough, exactly once.
+		more := make([]store.BulkRequest, 5)
+		for i := range more {
+			more[i] = rs[i]
+			more[i].ID, more[i].TrackingNumber = "", ""
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.InsertRequestsStoppedLoad(more) }); err != nil {
+			t.Fatal(err)
+		}
+		if d := kpiVerify(t, db, from, to); len(d) == 0 {
+			t.Fatal("verify did not see the pending requests")
+		}
+		if n, err := db.SweepKPIPending(ctx, store.KPIPendingAge); err != nil || n != 0 {
+			t.Fatalf("swept young pending requests: %d %v", n, err)
+		}
+		clock.T = clock.T.Add(store.KPIPendingAge)
+		if n, err := db.SweepKPIPending(ctx, store.KPIPendingAge); err != nil || n != 5 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		if n, err := db.SweepKPIPending(ctx, 0); err != nil || n != 0 {
+			t.Fatalf("second sweep: %d %v", n, err)
+		}
+		if d := kpiVerify(t, db, from, to); len(d) != 0 {
+			t.Fatalf("kpi after the sweep: %v", d)
 		}
 	})
 }

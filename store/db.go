@@ -107,6 +107,7 @@ type Tx struct {
 	Now     time.Time
 	dialect Dialect
 	cals    map[[2]string]*calendar.Calendar // CalendarFor's answers in this transaction
+	bulk    *bulkKPI                         // set in a bulk load's transactions (kpi_pending.go)
 }
 
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite), committing when fn

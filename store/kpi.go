@@ -96,6 +96,18 @@ func (f kpiFilter) where(grain string, from, to markaz.Date) *where {
 	default:
 		w.add(`period <= ?`, to)
 	}
+	// The scope read: the narrowest that has the place and the grouping.
+	scope := scopeCenter
+	switch {
+	case f.group == "unit_code" || f.group == "center_id":
+	case f.place.Level == kpi.LevelNation && f.group == "gov_code":
+		scope = scopeGov
+	case f.place.Level == kpi.LevelNation:
+		scope = scopeNation
+	case f.place.Level == kpi.LevelGovernorate:
+		scope = scopeGov
+	}
+	w.add(`scope = ?`, scope)
 	switch f.place.Level {
 	case kpi.LevelGovernorate:
 		w.add(`gov_code = ?`, f.place.Ref.Gov)
@@ -118,8 +130,7 @@ func (f kpiFilter) groupExpr() string {
 	return f.group
 }
 
-// groupBy is the GROUP BY clause of f's group and more columns; none without either
-// (PostgreSQL refuses to group by a constant).
+// groupBy is the GROUP BY clause of f's grouping, then of more columns.
 func (f kpiFilter) groupBy(more ...string) string {
 	cols := more
 	if f.group != "" {
@@ -128,7 +139,7 @@ func (f kpiFilter) groupBy(more ...string) string {
 	if len(cols) == 0 {
 		return ""
 	}
-	return ` GROUP BY ` + strings.Join(cols, ", ")
+	return " GROUP BY " + strings.Join(cols, ", ")
 }
 
 // segment is a run of rollup rows of one grain.

@@ -22,31 +22,42 @@ const (
 	grainMonth = "M"
 )
 
+// Scopes of the rollup rows: per center, per governorate, for the nation.
+const (
+	scopeCenter = "C"
+	scopeGov    = "G"
+	scopeNation = "N"
+)
+
 // rollKey is one row of kpi_counts (Days < 0) or kpi_days.
 type rollKey struct {
-	Grain, Service, Gov string
-	Period              markaz.Date
-	Unit, Center, Chan  string
-	Days                int
+	Grain, Scope, Service, Gov string
+	Period                     markaz.Date
+	Unit, Center, Chan         string
+	Days                       int
 }
 
 func (a rollKey) compare(b rollKey) int {
-	return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Gov, b.Gov),
-		cmp.Compare(a.Period.String(), b.Period.String()), cmp.Compare(a.Unit, b.Unit),
+	return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Service, b.Service),
+		cmp.Compare(a.Gov, b.Gov),
+		cmp.Compare(a.Period.Y, b.Period.Y), cmp.Compare(a.Period.M, b.Period.M), cmp.Compare(a.Period.D, b.Period.D),
+		cmp.Compare(a.Unit, b.Unit),
 		cmp.Compare(a.Center, b.Center), cmp.Compare(a.Chan, b.Chan), cmp.Compare(a.Days, b.Days))
 }
 
-// expand lists the rollup rows a day's contribution at k lands in: both grains, with the
-// service and for every service (”).
+// expand lists the rollup rows a day's contribution at k lands in: both grains, the
+// three scopes, with the service and for every service (the empty code).
 func expand(k kpi.Key, days int) []rollKey {
 	month := markaz.Date{Y: k.Day.Y, M: k.Day.M, D: 1}
-	out := make([]rollKey, 0, 4)
+	out := make([]rollKey, 0, 12)
 	for _, g := range []struct {
 		grain  string
 		period markaz.Date
 	}{{grainDay, k.Day}, {grainMonth, month}} {
-		for _, svc := range []string{k.Service, ""} {
-			out = append(out, rollKey{g.grain, svc, k.Gov, g.period, k.Unit, k.Center, k.Channel, days})
+		for _, p := range [][4]string{{scopeCenter, k.Gov, k.Unit, k.Center}, {scopeGov, k.Gov, "", ""}, {scopeNation, "", "", ""}} {
+			for _, svc := range []string{k.Service, ""} {
+				out = append(out, rollKey{g.grain, p[0], svc, p[1], g.period, p[2], p[3], k.Channel, days})
+			}
 		}
 	}
 	return out
@@ -88,7 +99,7 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 		return nil
 	}
 	counts, cv, days, dv := rollRows(r)
-	keyCols := "grain, service_code, gov_code, period, unit_code, center_id, channel"
+	keyCols := "grain, scope, service_code, gov_code, period, unit_code, center_id, channel"
 	const per = 200
 	for len(counts) > 0 {
 		chunk := counts[:min(per, len(counts))]
@@ -96,7 +107,7 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 		var args []any
 		for _, k := range chunk {
 			d := cv[k]
-			args = append(args, k.Grain, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, d.Received, d.Online,
+			args = append(args, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, d.Received, d.Online,
 				d.Completed, d.Timed, d.OnTime, d.RequiredSum, d.Overdue, d.RatingN, d.RatingSum)
 		}
 		set := make([]string, len(kpiCountCols))
@@ -104,7 +115,7 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 			set[i] = fmt.Sprintf("%s = kpi_counts.%s + excluded.%s", c, c, c)
 		}
 		q := `INSERT INTO kpi_counts (` + keyCols + `, ` + strings.Join(kpiCountCols, ", ") + `) VALUES ` +
-			rowsOf(len(chunk), 7+len(kpiCountCols)) + ` ON CONFLICT (` + keyCols + `) DO UPDATE SET ` +
+			rowsOf(len(chunk), 8+len(kpiCountCols)) + ` ON CONFLICT (` + keyCols + `) DO UPDATE SET ` +
 			strings.Join(set, ", ")
 		if _, err := tx.Exec(q, args...); err != nil {
 			return err
@@ -115,9 +126,9 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 		days = days[len(chunk):]
 		var args []any
 		for _, k := range chunk {
-			args = append(args, k.Grain, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, k.Days, dv[k])
+			args = append(args, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, k.Days, dv[k])
 		}
-		q := `INSERT INTO kpi_days (` + keyCols + `, days, n) VALUES ` + rowsOf(len(chunk), 9) +
+		q := `INSERT INTO kpi_days (` + keyCols + `, days, n) VALUES ` + rowsOf(len(chunk), 10) +
 			` ON CONFLICT (` + keyCols + `, days) DO UPDATE SET n = kpi_days.n + excluded.n`
 		if _, err := tx.Exec(q, args...); err != nil {
 			return err

@@ -59,6 +59,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /program", s.ui(s.handleProgram))
 	mux.HandleFunc("GET /api/v1/program/summary", s.api(s.apiProgramSummary))
 
+	// Performance indicators (package kpi): figures, rankings, series, the index's weights.
+	// -- kpi routes --
+	mux.HandleFunc("GET /api/v1/kpi", s.api(s.apiKPI))
+	mux.HandleFunc("GET /api/v1/kpi/ranking", s.api(s.apiKPIRanking))
+	mux.HandleFunc("GET /api/v1/kpi/series", s.api(s.apiKPISeries))
+	mux.HandleFunc("GET /api/v1/kpi/services", s.api(s.apiKPIServices))
+	mux.HandleFunc("GET /api/v1/kpi/weights", s.api(s.apiKPIWeights))
+	mux.HandleFunc("POST /api/v1/kpi/weights", s.api(s.apiAddKPIWeights))
+	mux.HandleFunc("GET /kpi/weights", s.ui(s.handleKPIWeights))
+	mux.HandleFunc("POST /kpi/weights", s.ui(s.handleKPIWeightsAdd))
+
 	// Users, roles and territorial assignments (UI and API).
 	// -- users routes --
 	mux.HandleFunc("GET /users", s.ui(s.handleUsers))

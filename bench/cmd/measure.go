@@ -226,11 +226,17 @@ type dashboard struct {
 func (b *bench) dashboards(ctx context.Context) ([]row, error) {
 	today := markaz.DateOf(time.Now())
 	var busiest string
+	var busiestCode string
 	if err := b.db.Read(ctx, func(tx *store.Tx) error {
-		return tx.Get(&busiest, `SELECT center_id FROM requests GROUP BY center_id ORDER BY COUNT(*) DESC LIMIT 1`)
+		if err := tx.Get(&busiest, `SELECT center_id FROM requests GROUP BY center_id ORDER BY COUNT(*) DESC LIMIT 1`); err != nil {
+			return err
+		}
+		return tx.Get(&busiestCode, `SELECT code FROM centers WHERE id = ?`, busiest)
 	}); err != nil {
 		return nil, err
 	}
+	yearFrom := today.AddDays(-364)
+	year := "from=" + yearFrom.String() + "&to=" + today.String()
 	list := []dashboard{
 		{"requests list, overdue filter, national (first page)", "/api/v1/requests?overdue=true",
 			"count of overdue requests", `SELECT COUNT(*) FROM requests r WHERE r.status IN ` + openStatuses + ` AND r.due_date < ?`, []any{today}, true},
@@ -238,9 +244,22 @@ func (b *bench) dashboards(ctx context.Context) ([]row, error) {
 			"the center's open requests", `SELECT COUNT(*) FROM requests r WHERE r.center_id = ? AND r.status IN ` + openStatuses, []any{busiest}, true},
 		{"program summary, national", "/api/v1/program/summary",
 			"centers by governorate and kind", `SELECT gov_code, kind, COUNT(*) FROM centers GROUP BY gov_code, kind`, nil, false},
-		{"KPIs, national", "/api/v1/kpi",
-			"on-time and overdue counts by governorate", `SELECT r.gov_code, COUNT(*), SUM(CASE WHEN r.status IN ` + openStatuses +
-				` AND r.due_date < ? THEN 1 ELSE 0 END) FROM requests r GROUP BY r.gov_code`, []any{today}, true},
+		{"KPIs, national, last 12 months", "/api/v1/kpi?level=nation&" + year,
+			"received, completed and on time over the year", `SELECT COUNT(*), SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END),
+				SUM(CASE WHEN r.decided_at IS NOT NULL AND r.channel <> 'backlog' AND r.due_date >= r.submitted_on THEN 1 ELSE 0 END)
+				FROM requests r WHERE r.submitted_on BETWEEN ? AND ?`, []any{yearFrom, today}, true},
+		{"KPIs, busiest center, last 12 months", "/api/v1/kpi?level=center&code=" + busiestCode + "&" + year,
+			"the center's received and completed over the year", `SELECT COUNT(*), SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END)
+				FROM requests r WHERE r.center_id = ? AND r.submitted_on BETWEEN ? AND ?`, []any{busiest, yearFrom, today}, true},
+		{"KPI ranking of the governorates, last 12 months", "/api/v1/kpi/ranking?level=governorate&" + year,
+			"received and completed per governorate over the year", `SELECT r.gov_code, COUNT(*), SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END)
+				FROM requests r WHERE r.submitted_on BETWEEN ? AND ? GROUP BY r.gov_code`, []any{yearFrom, today}, true},
+		{"KPI series by month, national, last 12 months", "/api/v1/kpi/series?level=nation&step=month&" + year,
+			"received per month over the year", `SELECT substr(CAST(r.submitted_on AS TEXT), 1, 7), COUNT(*) FROM requests r
+				WHERE r.submitted_on BETWEEN ? AND ? GROUP BY 1`, []any{yearFrom, today}, true},
+		{"KPI worst services, national, last 12 months", "/api/v1/kpi/services?level=nation&" + year,
+			"received and completed per service over the year", `SELECT r.service_code, COUNT(*), SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END)
+				FROM requests r WHERE r.submitted_on BETWEEN ? AND ? GROUP BY r.service_code`, []any{yearFrom, today}, true},
 	}
 	var rows []row
 	for _, d := range list {

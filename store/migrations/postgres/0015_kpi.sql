@@ -19,8 +19,12 @@ CREATE TABLE request_ratings (
 -- Counts per day (grain D) and per month (grain M, period = the first of the month), per
 -- place (the request's governorate, district and center when registered), channel, and
 -- service ('' = every service). Columns as kpi.Delta; overdue holds deltas (see kpi).
+-- Each contribution is kept at three scopes: C per center (gov, unit and center set), G
+-- per governorate (unit and center ''), N for the nation (all three ''), so a national or
+-- governorate figure reads a few rows per month, not one per center.
 CREATE TABLE kpi_counts (
     grain        TEXT NOT NULL CHECK (grain IN ('D', 'M')),
+    scope        TEXT NOT NULL CHECK (scope IN ('C', 'G', 'N')),
     service_code TEXT COLLATE "C" NOT NULL,
     gov_code     TEXT COLLATE "C" NOT NULL,
     period       DATE NOT NULL,
@@ -36,14 +40,14 @@ CREATE TABLE kpi_counts (
     overdue      INTEGER NOT NULL DEFAULT 0,
     rating_n     INTEGER NOT NULL DEFAULT 0,
     rating_sum   INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (grain, service_code, gov_code, period, unit_code, center_id, channel)
+    PRIMARY KEY (grain, scope, service_code, gov_code, period, unit_code, center_id, channel)
 );
-CREATE INDEX kpi_counts_period ON kpi_counts(grain, service_code, period);
 CREATE INDEX kpi_counts_center ON kpi_counts(center_id, grain, service_code, period);
 
--- The processing days histogram of timed completions, same places and grains.
+-- The processing days histogram of timed completions, same grains, scopes and places.
 CREATE TABLE kpi_days (
     grain        TEXT NOT NULL CHECK (grain IN ('D', 'M')),
+    scope        TEXT NOT NULL CHECK (scope IN ('C', 'G', 'N')),
     service_code TEXT COLLATE "C" NOT NULL,
     gov_code     TEXT COLLATE "C" NOT NULL,
     period       DATE NOT NULL,
@@ -52,9 +56,8 @@ CREATE TABLE kpi_days (
     channel      TEXT COLLATE "C" NOT NULL,
     days         INTEGER NOT NULL,
     n            INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (grain, service_code, gov_code, period, unit_code, center_id, channel, days)
+    PRIMARY KEY (grain, scope, service_code, gov_code, period, unit_code, center_id, channel, days)
 );
-CREATE INDEX kpi_days_period ON kpi_days(grain, service_code, period);
 CREATE INDEX kpi_days_center ON kpi_days(center_id, grain, service_code, period);
 
 -- The composite index's weights, versioned by the day they take effect.
@@ -66,3 +69,12 @@ CREATE TABLE kpi_weights (
     created_by     TEXT NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL
 );
+
+-- Requests written in bulk (demo generation, backlog imports) whose contributions the
+-- loader holds in memory and adds to the rollups in one go, at most every 30 seconds; a
+-- sweep adds those a stopped loader left, after two minutes.
+CREATE TABLE kpi_pending (
+    request_id TEXT COLLATE "C" PRIMARY KEY,
+    since      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX kpi_pending_since ON kpi_pending(since);
