@@ -224,7 +224,11 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	// --- jobs & notifications: the background worker stops with the server ---
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := startWorker(workerCtx, db, provider, gws, log, &report.Renderer{PDF: receipts}, *payOpts.public)
+	public := *payOpts.public // links in messages (the rating link of the delivery SMS, reports)
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	workerDone := startWorker(workerCtx, db, provider, gws, public, log, &report.Renderer{PDF: receipts})
 	defer func() { stopWorker(); <-workerDone }()
 	// --- end jobs & notifications ---
 	errc := make(chan error, 1)

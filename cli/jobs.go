@@ -61,14 +61,15 @@ func (f notifyFlags) provider(log *slog.Logger) (notify.Provider, error) {
 
 // startWorker runs the background worker, the schedule enqueuing the day's deadlines job
 // and the nightly reconciliation of each payment gateway (both checked every 10 minutes),
-// until ctx ends; the returned channel closes when the worker has stopped.
+// until ctx ends; the returned channel closes when the worker has stopped. Links in
+// messages point at base, the public URL.
 //
 // Periodic reports run in a worker of their own, one at a time with a longer limit
 // (printing a PDF takes seconds), so they never hold up messages to citizens.
-func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, log *slog.Logger,
-	reports *report.Renderer, publicURL string) <-chan struct{} {
+func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, base string, log *slog.Logger,
+	reports *report.Renderer) <-chan struct{} {
 	done := make(chan struct{})
-	handlers := map[string]worker.Handler{store.JobDeliver: worker.Outbox(db, p),
+	handlers := map[string]worker.Handler{store.JobDeliver: worker.OutboxAt(db, p, base),
 		store.JobDeadlines: worker.Deadlines(db, log)}
 	for k, h := range worker.PaymentHandlers(db, gws, log) {
 		handlers[k] = h
@@ -82,7 +83,7 @@ func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gate
 		reportsDone := make(chan struct{})
 		go func() {
 			defer close(reportsDone)
-			worker.Run(ctx, db, map[string]worker.Handler{store.JobReport: worker.Reports(db, reports, publicURL, log)},
+			worker.Run(ctx, db, map[string]worker.Handler{store.JobReport: worker.Reports(db, reports, base, log)},
 				worker.Options{Log: log, Batch: 1, JobTimeout: 3 * time.Minute})
 		}()
 		defer func() { <-reportsDone }()

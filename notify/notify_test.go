@@ -250,3 +250,26 @@ func TestRouter(t *testing.T) {
 type providerFunc func(context.Context, notify.Message) error
 
 func (f providerFunc) Send(ctx context.Context, m notify.Message) error { return f(ctx, m) }
+
+// The delivery message carries the rating link whole, made on the sender's base URL:
+// never shortened, whatever its length; without a token there is no link to make.
+func TestDeliveredMessageCarriesTheRatingLink(t *testing.T) {
+	tok := "AZLuNw4reLqBk1vXyJ0c3Q7wZ2Q9mQ1pVdEx"
+	for _, lang := range []string{"ar", "en"} {
+		for _, base := range []string{"https://markaz.example.eg", "https://markaz.example.eg/", "http://127.0.0.1:8080"} {
+			data := notify.WithLinks(map[string]string{"tracking": "1301-0004-2175", "rate": tok}, base)
+			_, text, err := notify.Render(notify.SMS, "notify.request.delivered", lang, data)
+			want := strings.TrimSuffix(base, "/") + "/rate/" + tok
+			if err != nil || !strings.Contains(text, want) || !strings.Contains(text, "1301-0004-2175") {
+				t.Errorf("%s %s: %q %v, want the link %s", lang, base, text, err, want)
+			}
+		}
+	}
+	plain := map[string]string{"tracking": "1"}
+	if got := notify.WithLinks(plain, "https://x.eg"); len(got) != 1 {
+		t.Errorf("a message without a token got links: %v", got)
+	}
+	if _, _, err := notify.Render(notify.SMS, "notify.request.delivered", "ar", plain); !notify.IsPermanent(err) {
+		t.Errorf("a delivery message without its link: %v", err)
+	}
+}

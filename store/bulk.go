@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"markaz"
+	"markaz/kpi"
 	"markaz/request"
 	"markaz/tracking"
 )
@@ -98,6 +100,22 @@ type BulkRequest struct {
 	request.Request
 	Events []request.Event
 	Fees   []request.FeeLine
+	Rating *BulkRating // the citizen's rating of a delivered request, if any
+}
+
+// BulkRating is a rating given at At through Source (tracking, sms or account).
+type BulkRating struct {
+	Rating int
+	At     time.Time
+	Source string
+}
+
+// facts are r's KPI facts (kpi.FactsOf with its rating).
+func (r *BulkRequest) facts() kpi.Facts {
+	if r.Rating == nil {
+		return kpi.FactsOf(&r.Request, r.Events, 0, markaz.Date{})
+	}
+	return kpi.FactsOf(&r.Request, r.Events, r.Rating.Rating, markaz.DateOf(r.Rating.At))
 }
 
 // InsertRequestsBulk writes rs in the transaction. Each request gets the next tracking
@@ -119,9 +137,11 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 	all := rs
 	reqs, events, fees := tx.rowWriter("requests", bulkRequestCols), tx.rowWriter("request_events", bulkEventCols),
 		tx.rowWriter("request_fee_lines", bulkFeeCols)
+	ratings := tx.rowWriter("request_ratings", []string{"request_id", "rating", "comment", "rated_at", "rated_on", "source"})
 	defer reqs.close()
 	defer events.close()
 	defer fees.close()
+	defer ratings.close()
 	// Requests go in groups of one statement; their events and fee lines follow them (the
 	// foreign keys are checked at once), carried over to the next statement when it is
 	// not full.
@@ -161,12 +181,21 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 					return err
 				}
 			}
+			if rt := r.Rating; rt != nil {
+				ratings.add(r.ID, rt.Rating, "", rt.At, markaz.DateOf(rt.At), rt.Source)
+				if err := ratings.flushFull(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := events.flush(); err != nil {
 		return err
 	}
 	if err := fees.flush(); err != nil {
+		return err
+	}
+	if err := ratings.flush(); err != nil {
 		return err
 	}
 	if tx.bulk != nil {

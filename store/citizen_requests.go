@@ -263,7 +263,8 @@ type CitizenFile struct {
 // CitizenView is all a citizen sees of their own request: where it stands and when it is
 // expected (the due date carried over the current wait, as the tracking page computes
 // it), what is missing when it came back to them, its fees, its documents and files, and
-// its history without staff (request.CitizenHistory); and what they may do now.
+// its history without staff (request.CitizenHistory), its rating once delivered; and what
+// they may do now.
 type CitizenView struct {
 	TrackingNumber string                 `json:"tracking_number"`
 	Status         string                 `json:"status"`
@@ -285,6 +286,8 @@ type CitizenView struct {
 	History        []request.CitizenEvent `json:"history"`
 	CanUpload      bool                   `json:"can_upload"`
 	CanComplete    bool                   `json:"can_complete"`
+	CanRate        bool                   `json:"can_rate"`
+	Rating         *Rated                 `json:"rating,omitempty"`
 	Version        int                    `json:"version"`
 }
 
@@ -318,7 +321,7 @@ func (tx *Tx) MyRequest(p *markaz.Principal, number string) (*CitizenView, error
 		ServiceAr: svc.NameAr, ServiceEn: svc.NameEn, CenterID: c.ID, CenterAr: c.NameAr, CenterEn: c.NameEn,
 		SubmittedOn: d.SubmittedOn, ExpectedDate: t.Expected, Missing: t.Missing, FeesDue: d.FeesDue,
 		FeesPaid: d.FeesPaid, Fees: d.Fees, Files: []CitizenFile{}, History: request.CitizenHistory(d.Events, p.UserID),
-		CanUpload: slices.Contains(request.OpenStatuses, d.Status), Version: d.Version}
+		CanUpload: slices.Contains(request.OpenStatuses, d.Status), CanRate: t.CanRate, Rating: t.Rating, Version: d.Version}
 	for _, f := range files {
 		v.Files = append(v.Files, CitizenFile{ID: f.ID, Name: f.Name, Document: f.Document, ContentType: f.ContentType,
 			Size: f.Size, CreatedAt: f.CreatedAt})

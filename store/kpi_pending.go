@@ -14,7 +14,6 @@ import (
 	"context"
 	"time"
 
-	"markaz"
 	"markaz/kpi"
 )
 
@@ -46,7 +45,7 @@ func (b *bulkKPI) add(tx *Tx, rs []BulkRequest) error {
 	w := tx.rowWriter("kpi_pending", []string{"request_id", "since"})
 	defer w.close()
 	for i := range rs {
-		f := kpi.FactsOf(&rs[i].Request, rs[i].Events, 0, markaz.Date{})
+		f := rs[i].facts()
 		kpi.Contribute(b.roll, &f, 1)
 		b.ids = append(b.ids, rs[i].ID)
 		w.add(rs[i].ID, tx.Now)

@@ -230,7 +230,7 @@ func (tx *Tx) kpiAdd(ids ...string) error {
 func (tx *Tx) kpiAddBulk(rs []BulkRequest) error {
 	roll := kpi.NewRollup()
 	for i := range rs {
-		f := kpi.FactsOf(&rs[i].Request, rs[i].Events, 0, markaz.Date{})
+		f := rs[i].facts()
 		kpi.Contribute(roll, &f, 1)
 	}
 	return tx.kpiWrite(roll)

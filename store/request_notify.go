@@ -19,6 +19,8 @@ func notifyTemplate(action, to, channel string) string {
 		return "notify.request.decided"
 	case to == request.StatusReady:
 		return "notify.request.ready"
+	case to == request.StatusDelivered:
+		return "notify.request.delivered" // with the rating link
 	}
 	return ""
 }
@@ -37,6 +39,14 @@ func (tx *Tx) notifyCitizen(r *request.Request, action, note string) error {
 	data := map[string]string{"tracking": r.TrackingNumber, "due": r.DueDate.String(), "status": r.Status, "center": center}
 	if r.Status == request.StatusReturned && note != "" {
 		data["missing"] = note
+	}
+	if r.Status == request.StatusDelivered {
+		// The token, not the link: the link's host is the sender's (notify.WithLinks).
+		tok, err := tx.RatingToken(r.ID)
+		if err != nil {
+			return err
+		}
+		data["rate"] = tok
 	}
 	return tx.Notify(Notification{Channel: ChannelSMS, To: r.Mobile, Template: tmpl, Data: data, Locale: "ar",
 		Entity: "request", EntityID: r.ID})

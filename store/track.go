@@ -39,6 +39,12 @@ type Tracked struct {
 	Missing string
 	// FeesDue is the total due in piasters, when the request awaits payment.
 	FeesDue int64
+	// Rating is the citizen's rating of a delivered request, once given; CanRate says a
+	// delivered request still waits for one.
+	Rating  *Rated
+	CanRate bool
+
+	requestID string
 }
 
 // trackRow is what the check reads of a request.
@@ -64,6 +70,11 @@ func (db *DB) Track(ctx context.Context, number, verify string) (*Tracked, error
 		out, wait, err = tx.track(number, verify)
 		return err
 	})
+	return trackResult(out, wait, err)
+}
+
+// trackResult turns what a tracking check found into Track's answer.
+func trackResult(out *Tracked, wait time.Duration, err error) (*Tracked, error) {
 	switch {
 	case err != nil:
 		return nil, err
@@ -159,7 +170,7 @@ func (tx *Tx) trackFailure(digits string) error {
 // pause, through the one due-date function), and what is missing when returned.
 func (tx *Tx) tracked(r *trackRow) (*Tracked, error) {
 	t := &Tracked{Status: r.Status, ServiceAr: r.ServiceAr, ServiceEn: r.ServiceEn, CenterAr: r.CenterAr,
-		CenterEn: r.CenterEn, SubmittedOn: r.SubmittedOn, Expected: r.DueDate}
+		CenterEn: r.CenterEn, SubmittedOn: r.SubmittedOn, Expected: r.DueDate, requestID: r.ID}
 	if r.Paused() {
 		cal, err := tx.CalendarFor("", r.CenterID)
 		if err != nil {
@@ -185,6 +196,12 @@ func (tx *Tx) tracked(r *trackRow) (*Tracked, error) {
 		if t.FeesDue < 0 {
 			t.FeesDue = 0
 		}
+	case request.StatusDelivered:
+		var err error
+		if t.Rating, err = tx.requestRating(r.ID); err != nil {
+			return nil, err
+		}
+		t.CanRate = t.Rating == nil
 	}
 	return t, nil
 }

@@ -553,6 +553,7 @@ type myRequestPage struct {
 	F           url.Values
 	Errors      map[string]string
 	Conflict    string
+	Rate        *ratingForm // delivered and not rated yet
 }
 
 // renderMyRequest shows the citizen's request with form values f and messages errs (or
@@ -576,6 +577,12 @@ func (s *Server) renderMyRequest(w http.ResponseWriter, r *http.Request, p *mark
 		data.Outstanding = pounds(ri, max(v.FeesDue-v.FeesPaid, 0))
 		// The payments' own page takes it from here (it starts the payment for the owner).
 		data.PayURL = "/requests/" + v.TrackingNumber + "/payments"
+	}
+	if v.CanRate {
+		data.Rate = newRatingForm("/me/requests/"+v.TrackingNumber+"/rating", nil)
+		if f.Get("form") == "rating" {
+			data.Rate.Rating, data.Rate.Comment, data.Rate.Errors = f.Get("rating"), f.Get("comment"), errs
+		}
 	}
 	s.render(w, r, status, "citizen_request", "citizen.request_title", data)
 	return nil

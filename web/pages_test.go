@@ -82,8 +82,16 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			map[string]any{"action": "deliver", "note": "مواطن تجريبي", "verify": "4567"}); st != 200 {
 			t.Fatalf("deliver: %d %v", st, r["_raw"])
 		}
+		var rateLink string // the delivery SMS's rating link
+		if err := e.db.Write(context.Background(), func(tx *store.Tx) error {
+			tok, err := tx.RatingToken(d["id"].(string))
+			rateLink = "/rate/" + tok
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		extra := []string{"/requests/" + delivered + "/receipt", "/calendar/centers/" + d["center_id"].(string),
-			"/centers/" + d["center_id"].(string) + "/workload"}
+			"/centers/" + d["center_id"].(string) + "/workload", rateLink}
 
 		// One record of each follow-up page (demo data), and the report forms a supervisor
 		// fills, which the administrator does not.
@@ -202,6 +210,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
 				"/inspections/checklists", "/inspections/checklists/new",
 				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new",
+				"/dashboard", "/dashboard/governorate/13", "/kpi/weights",
 				"/reports", "/reports/inbox", "/reports/archive"}, extra...), follow...))
 		}
 		// The finance officer's desk (the administrator holds no finance.manage).

@@ -219,6 +219,8 @@ var templateFuncs = template.FuncMap{
 		return m
 	},
 	"add": func(a, b int) int { return a + b },
+	// stars draws a rating (1–5) as that many stars (decoration: the number is written too).
+	"stars": func(n int) string { return strings.Repeat("★", max(0, min(n, 5))) },
 	// fieldErr looks up a field's message in a possibly nil map.
 	"fieldErr": func(m any, field string) string {
 		if mm, ok := m.(map[string]string); ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"markaz/kpi"
 	"markaz/sheet"
 )
 
@@ -69,6 +70,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/kpi/weights", s.api(s.apiAddKPIWeights))
 	mux.HandleFunc("GET /kpi/weights", s.ui(s.handleKPIWeights))
 	mux.HandleFunc("POST /kpi/weights", s.ui(s.handleKPIWeightsAdd))
+
+	// Dashboards: performance indicators of the nation, a governorate, a district/city or
+	// a center, with charts and their tables (UI).
+	// -- dashboard routes --
+	mux.HandleFunc("GET /dashboard", s.ui(s.handleDashboardHome))
+	mux.HandleFunc("GET /dashboard/governorate/{code}", s.ui(s.handleDashboardAt(kpi.LevelGovernorate)))
+	mux.HandleFunc("GET /dashboard/district/{code}", s.ui(s.handleDashboardAt(kpi.LevelDistrict)))
+	mux.HandleFunc("GET /dashboard/center/{code}", s.ui(s.handleDashboardAt(kpi.LevelCenter)))
 
 	// Users, roles and territorial assignments (UI and API).
 	// -- users routes --
@@ -278,6 +287,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /me/requests/{tracking_number}", s.ui(s.handleMyRequest))
 	mux.HandleFunc("POST /me/requests/{tracking_number}/files", s.ui(s.handleMyRequestFiles))
 	mux.HandleFunc("POST /me/requests/{tracking_number}/complete", s.ui(s.handleMyRequestComplete))
+	mux.HandleFunc("POST /me/requests/{tracking_number}/rating", s.ui(s.handleMyRequestRating))
 	mux.HandleFunc("POST /api/v1/citizens", s.api(s.apiSignup))
 	mux.HandleFunc("POST /api/v1/citizens/verify", s.api(s.apiVerify))
 	mux.HandleFunc("POST /api/v1/citizens/resend", s.api(s.apiResend))
@@ -288,6 +298,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/me/requests", s.api(s.apiApply))
 	mux.HandleFunc("GET /api/v1/me/requests/{tracking_number}", s.api(s.apiMyRequest))
 	mux.HandleFunc("POST /api/v1/me/requests/{tracking_number}/complete", s.api(s.apiMyRequestComplete))
+	mux.HandleFunc("POST /api/v1/me/requests/{tracking_number}/rating", s.api(s.apiMyRequestRating))
 	mux.HandleFunc("GET /api/v1/requests/{tracking_number}/files", s.api(s.apiRequestFiles))
 	mux.HandleFunc("POST /api/v1/requests/{tracking_number}/files", s.api(s.apiAddRequestFiles))
 	// Inspection and follow-up committees: committees, visit plans, checklists, visits,
@@ -408,9 +419,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/reports/archive", s.api(s.apiReportArchive))
 	mux.HandleFunc("GET /api/v1/reports/{id}/files/{format}", s.api(s.handleReportFile))
 
-	// Citizen tracking (public).
+	// Citizen tracking (public), and the rating of a delivered request: on the tracking
+	// page after the check, and through the link of the delivery SMS.
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))
+	mux.HandleFunc("POST /track/rating", s.ui(s.handleTrackRating))
 	mux.HandleFunc("GET /api/v1/track/{tracking_number}", s.api(s.apiTrack))
+	mux.HandleFunc("POST /api/v1/track/{tracking_number}/rating", s.api(s.apiTrackRating))
+	mux.HandleFunc("GET /rate/{token}", s.ui(s.handleRate))
+	mux.HandleFunc("POST /rate/{token}", s.ui(s.handleRatePost))
 
 	// Training: courses, sessions, enrolment, results and coverage (UI and API).
 	// -- training routes --

@@ -48,12 +48,16 @@ type trackView struct {
 	ExpectedDate markaz.Date `json:"expected_date"`
 	Missing      *string     `json:"missing,omitempty"`
 	FeesDue      *int64      `json:"fees_due_piasters,omitempty"`
+	// CanRate: delivered and not rated yet; Rating: the rating given.
+	CanRate bool         `json:"can_rate,omitempty"`
+	Rating  *store.Rated `json:"rating,omitempty"`
 }
 
 // newTrackView localizes what the store found.
 func newTrackView(lang string, t *store.Tracked) trackView {
 	v := trackView{Status: trackStatus{Code: t.Status, Label: i18n.T(lang, "track.status."+t.Status, nil)},
-		Service: t.ServiceAr, Center: t.CenterAr, SubmittedOn: t.SubmittedOn, ExpectedDate: t.Expected}
+		Service: t.ServiceAr, Center: t.CenterAr, SubmittedOn: t.SubmittedOn, ExpectedDate: t.Expected,
+		CanRate: t.CanRate, Rating: t.Rating}
 	if lang == "en" {
 		v.Service, v.Center = t.ServiceEn, t.CenterEn
 	}
@@ -84,6 +88,14 @@ func (v trackView) Pounds() string {
 
 // track checks one tracking number and its four digits after the per-address limiter.
 func (s *Server) track(r *http.Request, number, verify string) (*store.Tracked, error) {
+	return s.trackDo(r, number, verify, func(number, verify string) (*store.Tracked, error) {
+		return s.db.Track(r.Context(), number, verify)
+	})
+}
+
+// trackDo runs check (store.DB.Track or a call that makes the same check first) after the
+// per-address limiter, with the four digits validated and the number bounded.
+func (s *Server) trackDo(r *http.Request, number, verify string, check func(number, verify string) (*store.Tracked, error)) (*store.Tracked, error) {
 	if !s.trackLimiter().allow(r, "track") {
 		return nil, &markaz.Error{Code: markaz.ERateLimited, Key: "error.track_locked",
 			Args: map[string]any{"retry_after": 60, "minutes": 1}}
@@ -95,7 +107,7 @@ func (s *Server) track(r *http.Request, number, verify string) (*store.Tracked, 
 	if len(number) > maxTrackInput {
 		number = number[:maxTrackInput]
 	}
-	return s.db.Track(r.Context(), number, d)
+	return check(number, d)
 }
 
 // retryAfter is the number of seconds a rate-limited error carries (0 for other errors).
@@ -139,12 +151,23 @@ type trackPage struct {
 	Errors  map[string]string
 	Message string
 	Result  *trackView
+	Rate    *ratingForm // a delivered request not rated yet
+}
+
+// trackResult puts what the check found on the page, with the rating form when the
+// request can be rated.
+func (s *Server) trackResult(d *trackPage, lang string, t *store.Tracked) {
+	v := newTrackView(lang, t)
+	d.Result = &v
+	if t.CanRate {
+		d.Rate = newRatingForm("/track/rating", map[string]string{"n": d.N, "v": d.V})
+	}
 }
 
 // handleTrack shows the tracking form, prefilled from ?n= (the slip's QR code), and the
 // result of a check when ?v= is given too.
 func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
-	q, lang := r.URL.Query(), info(r).lang
+	q := r.URL.Query()
 	d := trackPage{N: strings.TrimSpace(q.Get("n")), V: strings.TrimSpace(q.Get("v"))}
 	if len(d.N) > maxTrackInput {
 		d.N = d.N[:maxTrackInput]
@@ -153,7 +176,6 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusOK, "track", "track.title", d)
 		return nil
 	}
-	status := http.StatusOK
 	var t *store.Tracked
 	var err error
 	if d.N == "" {
@@ -165,10 +187,16 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		t, err = s.track(r, d.N, d.V)
 	}
+	return s.showTrack(w, r, d, t, err)
+}
+
+// showTrack renders the tracking page with what a check found (t) or why it failed.
+func (s *Server) showTrack(w http.ResponseWriter, r *http.Request, d trackPage, t *store.Tracked, err error) error {
+	lang := info(r).lang
+	status := http.StatusOK
 	switch code := markaz.ErrorCode(err); {
 	case err == nil:
-		v := newTrackView(lang, t)
-		d.Result = &v
+		s.trackResult(&d, lang, t)
 	case code == markaz.EInvalid:
 		status, d.Errors = http.StatusUnprocessableEntity, fieldMessages(lang, err)
 		if m, ok := d.Errors["verify"]; ok {

@@ -220,9 +220,16 @@ func (w *Worker) Backoff(attempt int) time.Duration {
 // sent again.
 func Outbox(db *store.DB, p notify.Provider) Handler { return outbox{db: db, p: p} }
 
+// OutboxAt is Outbox for a Markaz reached at base (its public URL): the links messages
+// carry (notify.WithLinks) point there.
+func OutboxAt(db *store.DB, p notify.Provider, base string) Handler {
+	return outbox{db: db, p: p, base: base}
+}
+
 type outbox struct {
-	db *store.DB
-	p  notify.Provider
+	db   *store.DB
+	p    notify.Provider
+	base string
 }
 
 func (h outbox) Handle(ctx context.Context, j store.Job) error {
@@ -240,7 +247,7 @@ func (h outbox) Handle(ctx context.Context, j store.Job) error {
 	if m.Status != store.MessagePending {
 		return nil
 	}
-	subject, text, err := notify.Render(m.Channel, m.Template, m.Locale, m.Data())
+	subject, text, err := notify.Render(m.Channel, m.Template, m.Locale, notify.WithLinks(m.Data(), h.base))
 	if err != nil {
 		return err
 	}
