@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"markaz"
+	"markaz/chart"
 	"markaz/i18n"
 	"markaz/kpi"
 	"markaz/pdf"
@@ -17,7 +18,7 @@ import (
 //go:embed templates/*.html
 var templates embed.FS
 
-// Renderer renders report models. Charts draws the charts (Simple when nil); PDF prints
+// Renderer renders report models. Charts draws the charts (Drawn when nil); PDF prints
 // the HTML (needed for PDF only).
 type Renderer struct {
 	Charts Charts
@@ -48,22 +49,16 @@ var funcs = template.FuncMap{
 	"share": func(p page, v *float64) string {
 		return Format("share", v, p.Digits)
 	},
-	"score": func(p page, v *float64) string { return Format("score", v, p.Digits) },
-	"chart": func(p page, kind string, s Series) template.HTML {
-		if kind == "line" {
-			return p.Charts.Line(s, p.Dir == "rtl")
-		}
-		return p.Charts.Bars(s, p.Dir == "rtl")
-	},
-	"trendSeries":   trendSeries,
-	"daysSeries":    daysSeries,
-	"rankingSeries": rankingSeries,
-	"add":           func(a, b int) int { return a + b },
-	"sub":           func(a, b int) int { return a - b },
-	"periodLabel":   func(p page, s kpi.Step, d markaz.Date) string { return periodLabel(p, s, d) },
-	"freq":          FrequencyOf,
-	"seriesStep":    SeriesStep,
-	"value":         func(f kpi.Figures, key string) *float64 { return Value(&f, key) },
+	"score":        func(p page, v *float64) string { return Format("score", v, p.Digits) },
+	"trendChart":   trendChart,
+	"daysChart":    daysChart,
+	"rankingChart": rankingChart,
+	"add":          func(a, b int) int { return a + b },
+	"sub":          func(a, b int) int { return a - b },
+	"periodLabel":  func(p page, s kpi.Step, d markaz.Date) string { return periodLabel(p, s, d) },
+	"freq":         FrequencyOf,
+	"seriesStep":   SeriesStep,
+	"value":        func(f kpi.Figures, key string) *float64 { return Value(&f, key) },
 	"requests": func(p page, l RequestList, late bool) requestsView {
 		return requestsView{P: p, L: l, Late: late}
 	},
@@ -116,61 +111,58 @@ func periodLabel(p page, s kpi.Step, d markaz.Date) string {
 	return i18n.Digits(d.String(), p.Digits)
 }
 
-func pct(v *float64) *float64 {
-	if v == nil {
-		return nil
-	}
-	x := *v * 100
-	return &x
-}
-
 func num(n int) *float64 { x := float64(n); return &x }
 
-// trendSeries is the received (bars) or on-time rate (line) series of the trend.
-func trendSeries(p page, which string) Series {
-	s := Series{Title: i18n.T(p.Lang, "report.kpi."+which, nil)}
+// options are a chart's options in the report's language.
+func options(p page, id, titleKey string) chart.Options {
+	return chart.Options{ID: id, Title: i18n.T(p.Lang, titleKey, nil), RTL: p.Dir == "rtl", Digits: p.Digits,
+		Empty: i18n.T(p.Lang, "report.none", nil)}
+}
+
+// trendChart draws the trend of received and completed requests ("counts") or of the
+// on-time rate ("on_time").
+func trendChart(p page, which string) template.HTML {
+	var labels []string
+	var received, completed, onTime []*float64
 	for _, f := range p.Series {
-		s.Labels = append(s.Labels, periodLabel(p, SeriesStep(p.Step), f.From))
-		switch which {
-		case "on_time_rate":
-			s.Values = append(s.Values, pct(f.OnTimeRate))
-			s.Text = append(s.Text, Format("share", f.OnTimeRate, p.Digits))
-			s.Max = 100
-		case "completed":
-			s.Values = append(s.Values, num(f.Completed))
-			s.Text = append(s.Text, i18n.Int(int64(f.Completed), p.Digits))
-		default:
-			s.Values = append(s.Values, num(f.Received))
-			s.Text = append(s.Text, i18n.Int(int64(f.Received), p.Digits))
-		}
+		labels = append(labels, periodLabel(p, SeriesStep(p.Step), f.From))
+		received = append(received, num(f.Received))
+		completed = append(completed, num(f.Completed))
+		onTime = append(onTime, f.OnTimeRate)
 	}
-	return s
+	if which == "on_time" {
+		o := options(p, "chart-on-time", "report.kpi.on_time_rate")
+		o.Max = 1
+		o.Format = func(v float64) string { return chart.Percent(v, 0, p.Digits) }
+		return p.Charts.Trend(o, labels, []chart.Series{{Name: o.Title, Values: onTime}})
+	}
+	o := options(p, "chart-counts", "report.section.trend")
+	o.Format = func(v float64) string { return chart.Number(v, 0, p.Digits) }
+	return p.Charts.Trend(o, labels, []chart.Series{
+		{Name: i18n.T(p.Lang, "report.kpi.received", nil), Values: received},
+		{Name: i18n.T(p.Lang, "report.kpi.completed", nil), Values: completed}})
 }
 
-// daysSeries is the processing time distribution.
-func daysSeries(p page) Series {
-	s := Series{Title: i18n.T(p.Lang, "report.section.days", nil)}
-	for _, d := range p.Days {
-		s.Labels = append(s.Labels, i18n.Digits(strconv.Itoa(d.Days), p.Digits))
-		s.Values = append(s.Values, num(d.N))
-		s.Text = append(s.Text, i18n.Int(int64(d.N), p.Digits))
-	}
-	return s
+// daysChart draws the processing time distribution.
+func daysChart(p page) template.HTML {
+	o := options(p, "chart-days", "report.section.days")
+	o.Format = func(v float64) string { return i18n.Int(int64(v), p.Digits) }
+	return p.Charts.Days(o, p.Current.Counts.Days)
 }
 
-// rankingSeries is the index of the first ranked units (at most 20).
-func rankingSeries(p page) Series {
-	s := Series{Title: i18n.T(p.Lang, "report.section.ranking", nil)}
+// rankingChart draws the index of the ranked units (at most 30).
+func rankingChart(p page) template.HTML {
+	o := options(p, "chart-ranking", "report.ranking."+p.RankingLevel)
+	o.Max = 100
+	o.Format = func(v float64) string { return chart.Number(v, 1, p.Digits) }
+	var bars []chart.Bar
 	for i, f := range p.Ranking {
-		if i == 20 || f.Index == nil {
+		if i == 30 {
 			break
 		}
-		s.Labels = append(s.Labels, i18n.Digits(strconv.Itoa(f.Rank), p.Digits))
-		s.Values = append(s.Values, f.Index)
-		s.Text = append(s.Text, Format("score", f.Index, p.Digits))
+		bars = append(bars, chart.Bar{Label: pick(p.Lang, f.NameAr, f.NameEn), Value: f.Index})
 	}
-	s.Max = 100
-	return s
+	return p.Charts.Ranking(o, bars)
 }
 
 // HTML renders the report as one self-contained HTML document (lang and dir set, fonts
@@ -181,7 +173,7 @@ func (r *Renderer) HTML(m *Model) (string, error) {
 		p.Digits = "arab"
 	}
 	if p.Charts == nil {
-		p.Charts = Simple{}
+		p.Charts = Drawn{}
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {
