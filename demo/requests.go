@@ -42,6 +42,7 @@ import (
 	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/nationalid"
+	"markaz/payment"
 	"markaz/request"
 	"markaz/store"
 )
@@ -199,6 +200,7 @@ type service struct {
 // the catalog with its versions, and the random stream.
 type simulation struct {
 	rng      *rand.Rand
+	pay      *rand.Rand // how fees are paid: a stream of its own, so the requests drawn do not change with it
 	now      time.Time
 	sites    []*site
 	cum      []int // cumulative site weights
@@ -209,6 +211,7 @@ type simulation struct {
 
 func newSimulation(seed uint64, clock markaz.Clock) *simulation {
 	return &simulation{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		pay: rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed)),
 		now: clock.Now().UTC().Truncate(time.Microsecond)}
 }
 
@@ -753,6 +756,9 @@ func (l *life) record(action string, plan request.Plan, a store.Actor, note stri
 	if err := r.Apply(plan, l.site.cal, at); err != nil {
 		return err
 	}
+	if action == request.ActionComplete && plan.From == request.StatusAwaitingPayment && r.FeesDue > r.FeesPaid {
+		l.pay(a, at)
+	}
 	r.Version++
 	r.UpdatedAt = at
 	l.last = at
@@ -767,4 +773,30 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// pay books what the request owes just before it moves on from awaiting payment: online
+// applicants pay through the gateway or by a reference code at an outlet; at a counter
+// most pay cash and some by card, at a mobile unit fewer still by card.
+func (l *life) pay(a store.Actor, at time.Time) {
+	r := &l.req.Request
+	electronic := 25 // per cent, at a counter
+	switch r.Channel {
+	case request.ChannelOnline:
+		electronic = 100
+	case request.ChannelMobileUnit:
+		electronic = 10
+	}
+	method := payment.MethodCash
+	if d := l.g.pay.IntN(100); d < electronic {
+		method = payment.MethodGateway
+		if d%5 == 4 {
+			method = payment.MethodReference
+		}
+	}
+	amount := r.FeesDue - r.FeesPaid
+	r.FeesPaid += amount
+	r.PaymentMethod = method
+	l.req.Payments = append(l.req.Payments, store.BulkPayment{Method: method, AmountPiasters: amount, PaidAt: at,
+		By: a.Username})
 }

@@ -15,6 +15,7 @@ import (
 	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/kpi"
+	"markaz/payment"
 	"markaz/request"
 	"markaz/store"
 	"markaz/store/storetest"
@@ -735,5 +736,107 @@ func TestAddRequestsRefusesARealDatabase(t *testing.T) {
 		if !errors.Is(err, ErrNotDemo) {
 			t.Fatalf("err = %v, want ErrNotDemo", err)
 		}
+	})
+}
+
+// TestAddRequestsPaysFees checks that a generated request paid its fees where its
+// history says so: one booked payment of what it owed, with a receipt from its center's
+// series, counted in the fees-collected rollup, cash at most counters and electronic
+// online.
+func TestAddRequestsPaysFees(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		demoRequests(t, db, clock, 600, 3)
+		ctx := context.Background()
+		var rows []struct {
+			Channel  string  `db:"channel"`
+			Due      int64   `db:"fees_due_piasters"`
+			Paid     int64   `db:"fees_paid_piasters"`
+			Method   string  `db:"payment_method"`
+			Payments int     `db:"payments"`
+			Received int64   `db:"received"`
+			PayMeth  *string `db:"pay_method"`
+			Receipts int     `db:"receipts"`
+			Passed   int     `db:"passed"` // left awaiting payment by completing
+		}
+		var series []struct {
+			Count int   `db:"n"`
+			Max   int64 `db:"max_seq"`
+			Next  int64 `db:"next_seq"`
+		}
+		var rolled, paid [2]int64
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			if err := tx.Select(&rows, `SELECT r.channel, r.fees_due_piasters, r.fees_paid_piasters, r.payment_method,
+				(SELECT COUNT(*) FROM payments p WHERE p.request_id = r.id AND p.status = 'paid') AS payments,
+				(SELECT COALESCE(SUM(p.received_piasters), 0) FROM payments p WHERE p.request_id = r.id) AS received,
+				(SELECT MIN(p.method) FROM payments p WHERE p.request_id = r.id) AS pay_method,
+				(SELECT COUNT(*) FROM receipts rc WHERE rc.request_id = r.id) AS receipts,
+				(SELECT COUNT(*) FROM request_events e WHERE e.request_id = r.id AND e.action = 'complete'
+					AND e.from_status = 'awaiting_payment') AS passed
+				FROM requests r WHERE r.national_id <> ? AND r.channel <> 'backlog'`, demoCitizenNationalID); err != nil {
+				return err
+			}
+			if err := tx.Select(&series, `SELECT COUNT(*) AS n, MAX(rc.seq) AS max_seq, MIN(s.next_seq) AS next_seq
+				FROM receipts rc JOIN receipt_series s ON s.center_id = rc.center_id AND s.fiscal_year = rc.fiscal_year
+				GROUP BY rc.center_id, rc.fiscal_year`); err != nil {
+				return err
+			}
+			var sums struct {
+				Cash       int64 `db:"cash"`
+				Electronic int64 `db:"electronic"`
+			}
+			if err := tx.Get(&sums, `SELECT COALESCE(SUM(cash_piasters), 0) AS cash,
+				COALESCE(SUM(electronic_piasters), 0) AS electronic FROM kpi_payments WHERE grain = 'M' AND scope = 'N' AND service_code = ''`); err != nil {
+				return err
+			}
+			rolled = [2]int64{sums.Cash, sums.Electronic}
+			if err := tx.Get(&sums, `SELECT COALESCE(SUM(CASE WHEN method = 'cash' THEN received_piasters ELSE 0 END), 0) AS cash,
+				COALESCE(SUM(CASE WHEN method <> 'cash' THEN received_piasters ELSE 0 END), 0) AS electronic FROM payments`); err != nil {
+				return err
+			}
+			paid = [2]int64{sums.Cash, sums.Electronic}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		var byChannel = map[string][2]int64{}
+		for _, r := range rows {
+			switch {
+			case r.Passed > 0 && r.Due > 0:
+				n++
+				if r.Payments != 1 || r.Received != r.Due || r.Paid != r.Due || r.Receipts != 1 || r.PayMeth == nil ||
+					*r.PayMeth != r.Method {
+					t.Fatalf("a paid request: %+v", r)
+				}
+				v := byChannel[r.Channel]
+				if payment.Electronic(r.Method) {
+					v[1] += r.Paid
+				} else {
+					v[0] += r.Paid
+				}
+				byChannel[r.Channel] = v
+			case r.Payments != 0 || r.Paid != 0 || r.Receipts != 0:
+				t.Fatalf("an unpaid request with payments: %+v", r)
+			}
+		}
+		if n < 50 {
+			t.Fatalf("only %d of %d requests paid fees", n, len(rows))
+		}
+		if v := byChannel[request.ChannelOnline]; v[0] != 0 {
+			t.Errorf("online requests paid cash: %v", v)
+		}
+		if v := byChannel[request.ChannelCounter]; v[0] == 0 || v[1] == 0 || v[1] > v[0] {
+			t.Errorf("counter payments (cash, electronic): %v", v)
+		}
+		for _, s := range series {
+			if int64(s.Count) != s.Max || s.Next != s.Max+1 {
+				t.Errorf("a receipt series with a gap: %+v", s)
+			}
+		}
+		if rolled != paid || paid[0] == 0 || paid[1] == 0 {
+			t.Errorf("rollup (cash, electronic) %v, payments %v", rolled, paid)
+		}
+		t.Logf("%d paid; electronic share %d‰; by channel (cash, electronic) %v", n, payment.ElectronicShare(paid[0], paid[1]), byChannel)
 	})
 }

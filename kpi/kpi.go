@@ -71,8 +71,8 @@ type Parts struct {
 	VisitScoreSum  float64 `json:"inspection_score_sum"`
 	Problems       int     `json:"problems_reported"` // reported in the period (merged duplicates excluded)
 	ProblemsSolved int     `json:"problems_resolved"` // of those, resolved by the end of To
-	Staff          int     `json:"staff"`             // staff at the end of To
-	StaffTrained   int     `json:"staff_trained"`     // of those, with a completed course in the fiscal year of To
+	Staff          int     `json:"staff"`             // staff in the fiscal year of To, up to To
+	StaffTrained   int     `json:"staff_trained"`     // of those, with a course completed in it
 }
 
 // Figures are the indicators of one territory and period, by the API's names. Rates

@@ -98,9 +98,10 @@ func (db *DB) Bulk(ctx context.Context, fn func(write func(func(*Tx) error) erro
 // assigned.
 type BulkRequest struct {
 	request.Request
-	Events []request.Event
-	Fees   []request.FeeLine
-	Rating *BulkRating // the citizen's rating of a delivered request, if any
+	Events   []request.Event
+	Fees     []request.FeeLine
+	Payments []BulkPayment // booked payments (FeesPaid and PaymentMethod are the row's own)
+	Rating   *BulkRating   // the citizen's rating of a delivered request, if any
 }
 
 // BulkRating is a rating given at At through Source (tracking, sms or account).
@@ -124,6 +125,8 @@ func (r *BulkRequest) facts() kpi.Facts {
 // registering at the same time takes numbers after the block and never collides. The
 // rows carry every column a registration and the workflow fill (tracking_digits,
 // name_key, documents_json, …), so search, lists, exports and tracking work on them.
+// Their booked payments follow with receipts (see insertPaymentsBulk), and the KPI
+// rollups take both in the same transaction.
 //
 // It writes no audit entry and no outbox message: the caller audits the batch as a whole
 // (a per-request entry would double the work for records nobody changed by hand).
@@ -193,6 +196,9 @@ func (tx *Tx) InsertRequestsBulk(rs []BulkRequest) error {
 		return err
 	}
 	if err := fees.flush(); err != nil {
+		return err
+	}
+	if err := tx.insertPaymentsBulk(all); err != nil {
 		return err
 	}
 	if err := ratings.flush(); err != nil {

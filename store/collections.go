@@ -71,7 +71,7 @@ func (tx *Tx) Collections(f CollectionFilter) ([]CollectionRow, error) {
 	}
 	w := &where{}
 	w.add(`p.paid_on >= ? AND p.paid_on <= ?`, f.From, f.To)
-	w.add(`p.status IN ('paid', 'partly_refunded', 'refunded')`)
+	w.add(`p.status IN (` + collectedStatuses + `)`)
 	w.scope(f.Scope, "p.gov_code", "p.unit_code", "p.center_id")
 	if f.Gov != "" {
 		w.add(`p.gov_code = ?`, f.Gov)

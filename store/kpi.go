@@ -76,6 +76,8 @@ type kpiFilter struct {
 	service string
 	channel string
 	group   string
+	govs    []string // for a national read grouped by place: every governorate, so that
+	// the read seeks each governorate's period range instead of walking all periods
 }
 
 // anyService, as a filter's service, reads the rows of every service one by one (to
@@ -108,6 +110,13 @@ func (f kpiFilter) where(grain string, from, to markaz.Date) *where {
 		scope = scopeGov
 	}
 	w.add(`scope = ?`, scope)
+	if scope == scopeNation {
+		w.add(`gov_code = ''`) // the key's next column: the period range then bounds the index range
+	}
+	if f.place.Level == kpi.LevelNation && scope != scopeNation && len(f.govs) > 0 {
+		in, args := inList(f.govs)
+		w.add(`gov_code`+in, args...)
+	}
 	switch f.place.Level {
 	case kpi.LevelGovernorate:
 		w.add(`gov_code = ?`, f.place.Ref.Gov)
@@ -425,7 +434,13 @@ func (tx *Tx) KPIRanking(p *markaz.Principal, level, within string, q kpi.Query)
 		return nil, err
 	}
 	group := map[string]string{kpi.LevelGovernorate: "gov_code", kpi.LevelDistrict: "unit_code", kpi.LevelCenter: "center_id"}[level]
-	figs, err := tx.kpiFigures(kpiFilter{place: pl, service: q.Service, channel: q.Channel, group: group}, q)
+	f := kpiFilter{place: pl, service: q.Service, channel: q.Channel, group: group}
+	if pl.Level == kpi.LevelNation {
+		if err := tx.Select(&f.govs, `SELECT code FROM governorates ORDER BY code`); err != nil {
+			return nil, err
+		}
+	}
+	figs, err := tx.kpiFigures(f, q)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 
 const (
 	bulkKPIInterval = 30 * time.Second
-	bulkKPIMax      = 100000
+	bulkKPIMax      = 20000
 	// KPIPendingAge is how old a pending request is before the sweep adds it: well past
 	// a running loader's interval.
 	KPIPendingAge = 2 * time.Minute

@@ -107,6 +107,8 @@ func TestKPIRollupsFollowRequests(t *testing.T) {
 			`UPDATE kpi_counts SET on_time = on_time + 1 WHERE grain = 'D' AND scope = 'N' AND service_code <> '' AND completed > 0`,
 			`UPDATE kpi_days SET n = n + 1 WHERE grain = 'M' AND scope = 'N' AND service_code = ''`,
 			`DELETE FROM kpi_days WHERE grain = 'D' AND scope = 'C'`,
+			`INSERT INTO kpi_payments (grain, scope, service_code, gov_code, period, unit_code, center_id, channel,
+				cash_count, cash_piasters) VALUES ('D', 'N', '', '', '` + day0.String() + `', '', '', 'counter', 1, 500)`,
 		} {
 			if err := db.Write(ctx, func(tx *store.Tx) error {
 				res, err := tx.Exec(q)

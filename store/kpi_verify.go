@@ -23,6 +23,9 @@ type KPIDifference struct {
 }
 
 func (d KPIDifference) String() string {
+	if d.Rollup == 0 && d.Raw == 0 {
+		return d.What // a difference described in full (the fees-collected rollup's)
+	}
 	return fmt.Sprintf("%s: rollup %d, raw %d", d.What, d.Rollup, d.Raw)
 }
 
@@ -73,10 +76,18 @@ func (db *DB) VerifyKPI(ctx context.Context, from, to markaz.Date, progress func
 		}
 		diffs, err := tx.verifySums("nation", rollPeriod(from, to), rollCond{`scope = 'N'`, nil}, rollCond{`scope = 'G'`, nil},
 			[]string{"grain", "service_code", "period", "channel"}, false)
+		if err != nil {
+			return err
+		}
+		out = append(out, diffs...)
+		// The fees-collected rollup against the payments.
+		pays, err := tx.verifyPaymentRollup(from, to)
+		for _, d := range pays {
+			out = append(out, KPIDifference{What: d})
+		}
 		if progress != nil {
 			progress(total, total)
 		}
-		out = append(out, diffs...)
 		return err
 	})
 	return out, err
@@ -393,7 +404,7 @@ func (db *DB) RebuildKPI(ctx context.Context, progress func(done, total int)) er
 
 func (tx *Tx) rebuildKPI(progress func(done, total int)) error {
 	if tx.dialect == Postgres {
-		if _, err := tx.Exec(`LOCK TABLE kpi_counts, kpi_days IN EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(`LOCK TABLE kpi_counts, kpi_days, kpi_payments IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 	}
@@ -403,6 +414,9 @@ func (tx *Tx) rebuildKPI(progress func(done, total int)) error {
 		if _, err := tx.Exec(`DELETE FROM ` + t); err != nil {
 			return err
 		}
+	}
+	if err := tx.rebuildPaymentRollup(); err != nil {
+		return err
 	}
 	if err := tx.fillProcessingDays(); err != nil {
 		return err

@@ -357,6 +357,12 @@ func (tx *Tx) book(actor Actor, pm *payment.Payment, lr *lockedRequest, received
 	if err := tx.Audit(actor, "payment.book", "payment", pm.ID, pm.Ref(), before, paymentView(pm)); err != nil {
 		return err
 	}
+	// The rollup rows last, after the receipt series and the territory's audit chain:
+	// voiding takes the chain before them too, and the bulk path the series (and no
+	// territory chain), so no two writers take these locks in opposite orders.
+	if err := tx.kpiPaymentAdd(pm.ID, 1); err != nil {
+		return err
+	}
 	if lr.Status == request.StatusAwaitingPayment && lr.Paid >= lr.Due {
 		if _, err := tx.ActOnRequest(nil, lr.Tracking, request.ActionComplete, "receipt "+number, nil); err != nil {
 			return err

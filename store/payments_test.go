@@ -52,8 +52,14 @@ func finance(id, gov string) *markaz.Principal {
 // and the fees due.
 func (w *payWorld) awaiting(mobile string) (string, int64) {
 	w.t.Helper()
+	return w.awaitingFor("SHOP-LIC", mobile)
+}
+
+// awaitingFor is awaiting for a request of service svc.
+func (w *payWorld) awaitingFor(svc, mobile string) (string, int64) {
+	w.t.Helper()
 	w.n++
-	reg := &request.Registration{ServiceCode: "SHOP-LIC", Applicant: request.Applicant{
+	reg := &request.Registration{ServiceCode: svc, Applicant: request.Applicant{
 		NationalID: fmt.Sprintf("290010113%05d", w.n), Name: "مواطن", Mobile: mobile}}
 	ws, _ := reg.Validate(markaz.DateOf(w.clock.Now()))
 	var d *store.RequestDetail

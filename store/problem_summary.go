@@ -60,18 +60,34 @@ func (db *DB) ProblemSummary(ctx context.Context, scope markaz.Scope, gov string
 		if gov != "" {
 			w.add("p.gov_code = ?", gov)
 		}
-		end := to.AddDays(1).Start().UTC()
-		w.add("p.status <> ?", problem.StatusMerged)
-		w.add("p.reported_at >= ? AND p.reported_at < ?", from.Start().UTC(), end)
-		w.add("e.at < ?", end)
-		return tx.Select(&evs, `SELECT e.problem_id, e.action, e.to_status, e.category, e.target, e.at, p.reported_at
-			FROM problem_events e JOIN problems p ON p.id = e.problem_id`+w.String()+` ORDER BY e.problem_id, e.seq`, w.args...)
+		var err error
+		evs, err = tx.problemEvents(&w, "", from, to)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.tally(evs)
 	return s, nil
+}
+
+// problemEvents reads the events, up to the end of to, of the tickets meeting w
+// (conditions on problems alias p) reported from the start of from to the end of to,
+// merged duplicates left out, in ticket and history order. Each event carries the
+// ticket's value of column group (of problems; "" for none) as Group.
+func (tx *Tx) problemEvents(w *where, group string, from, to markaz.Date) ([]summaryEvent, error) {
+	end := to.AddDays(1).Start().UTC()
+	w.add("p.status <> ?", problem.StatusMerged)
+	w.add("p.reported_at >= ? AND p.reported_at < ?", from.Start().UTC(), end)
+	w.add("e.at < ?", end)
+	g := "''"
+	if group != "" {
+		g = "p." + group
+	}
+	var evs []summaryEvent
+	err := tx.Select(&evs, `SELECT e.problem_id, e.action, e.to_status, e.category, e.target, e.at, p.reported_at, `+g+` AS g
+		FROM problem_events e JOIN problems p ON p.id = e.problem_id`+w.String()+` ORDER BY e.problem_id, e.seq`, w.args...)
+	return evs, err
 }
 
 type summaryEvent struct {
@@ -82,6 +98,36 @@ type summaryEvent struct {
 	Target     string    `db:"target"`
 	At         time.Time `db:"at"`
 	ReportedAt time.Time `db:"reported_at"`
+	Group      string    `db:"g"`
+}
+
+// problemState is a ticket as it stood at the end of a period, replayed from its events.
+type problemState struct {
+	ID, Group                string
+	Status, Category, Target string
+	ReportedAt, ResolvedAt   time.Time
+}
+
+// replayProblems replays each ticket's events (as problemEvents reads them) and calls fn
+// with its state after the last.
+func replayProblems(evs []summaryEvent, fn func(problemState)) {
+	for i := 0; i < len(evs); {
+		st := problemState{ID: evs[i].ProblemID, Group: evs[i].Group, Target: TargetNone, ReportedAt: evs[i].ReportedAt}
+		for ; i < len(evs) && evs[i].ProblemID == st.ID; i++ {
+			e := evs[i]
+			st.Status = e.To
+			if e.Category != "" {
+				st.Category = e.Category
+			}
+			if e.Target != "" {
+				st.Target = e.Target
+			}
+			if e.Action == problem.ActionResolve {
+				st.ResolvedAt = e.At
+			}
+		}
+		fn(st)
+	}
 }
 
 // tally replays each ticket's events (in order, up to the end of the period) and counts it.
@@ -101,38 +147,20 @@ func (s *ProblemSummary) tally(evs []summaryEvent) {
 		targets[s.ByTarget[i].Key] = &s.ByTarget[i]
 	}
 	var all ProblemCount
-	for i := 0; i < len(evs); {
-		id := evs[i].ProblemID
-		status, category, target := "", "", TargetNone
-		var resolvedAt time.Time
-		reported := evs[i].ReportedAt
-		for ; i < len(evs) && evs[i].ProblemID == id; i++ {
-			e := evs[i]
-			status = e.To
-			if e.Category != "" {
-				category = e.Category
-			}
-			if e.Target != "" {
-				target = e.Target
-			}
-			if e.Action == problem.ActionResolve {
-				resolvedAt = e.At
-			}
-		}
-		lines := []*ProblemCount{&all, cats[category], targets[target]}
-		for _, l := range lines {
+	replayProblems(evs, func(st problemState) {
+		for _, l := range []*ProblemCount{&all, cats[st.Category], targets[st.Target]} {
 			if l == nil {
 				continue
 			}
 			l.Total++
-			if problem.Solved(status) {
+			if problem.Solved(st.Status) {
 				l.Resolved++
-				l.hours = append(l.hours, problem.Hours(reported, resolvedAt))
+				l.hours = append(l.hours, problem.Hours(st.ReportedAt, st.ResolvedAt))
 			} else {
 				l.Open++
 			}
 		}
-	}
+	})
 	finish := func(c *ProblemCount) {
 		if m, ok := problem.Median(c.hours); ok {
 			m = float64(int64(m*10+0.5)) / 10

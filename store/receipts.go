@@ -166,6 +166,10 @@ func (tx *Tx) VoidReceipt(p *markaz.Principal, number, reason string) (*payment.
 	if rowsAffected(res) != 1 {
 		return nil, markaz.Errorf(markaz.EConflict, "error.receipt_void_already")
 	}
+	uncount, err := tx.kpiPaymentRoll(pm.ID, -1) // it counted as collected until now
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(`UPDATE payments SET status = 'voided', version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ?`, tx.Now, pm.ID, pm.Version); err != nil {
 		return nil, err
@@ -180,6 +184,9 @@ func (tx *Tx) VoidReceipt(p *markaz.Principal, number, reason string) (*payment.
 		return nil, err
 	}
 	if err := tx.Audit(actor, "payment.void", "payment", pm.ID, pm.Ref(), before, paymentView(pm)); err != nil {
+		return nil, err
+	}
+	if err := tx.kpiPaymentWrite(uncount); err != nil {
 		return nil, err
 	}
 	return tx.receiptByNumber(r.Number)

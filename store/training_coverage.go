@@ -43,9 +43,11 @@ type CoverageRow struct {
 	training.Coverage
 }
 
-// heldRow is an assignment as coverage reads it, with what may end it early.
+// heldRow is an assignment as coverage reads it, with what may end it early and the
+// district it lies in (for grouping by district).
 type heldRow struct {
 	training.Held
+	UnitCode   string     `db:"unit_code"`
 	RevokedAt  *time.Time `db:"revoked_at"`
 	DisabledAt *time.Time `db:"disabled_at"`
 }
@@ -129,6 +131,19 @@ func (tx *Tx) coverageFacts(r *CoverageReport, from, to markaz.Date) ([]training
 	case CoverageCenter:
 		terr.add("a.level = ? AND a.center_id = ?", markaz.LevelCenter, r.ID)
 	}
+	rows, done, err := tx.placedCoverageFacts(terr, from, to)
+	held := make([]training.Held, len(rows))
+	for i, h := range rows {
+		held[i] = h.Held
+	}
+	return held, done, err
+}
+
+// placedCoverageFacts reads the staff stretches whose assignments meet terr (conditions on
+// assignments alias a; none for the nation) and may overlap [from, to], each ending
+// where its revocation or its user's disabling ends it, and the completions in [from, to]
+// of users with an assignment meeting terr.
+func (tx *Tx) placedCoverageFacts(terr where, from, to markaz.Date) ([]heldRow, []training.Completion, error) {
 	roles := make([]any, len(training.Roles))
 	for i, role := range training.Roles {
 		roles[i] = role
@@ -137,12 +152,12 @@ func (tx *Tx) coverageFacts(r *CoverageReport, from, to markaz.Date) ([]training
 	w.add("a.role IN ("+placeholders(len(roles))+")", roles...)
 	w.add("a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on >= ?)", to, from)
 	var rows []heldRow
-	if err := tx.Select(&rows, `SELECT a.user_id, a.role, a.gov_code, a.center_id, a.starts_on, a.ends_on,
+	if err := tx.Select(&rows, `SELECT a.user_id, a.role, a.gov_code, a.unit_code, a.center_id, a.starts_on, a.ends_on,
 		a.revoked_at, u.disabled_at FROM assignments a JOIN users u ON u.id = a.user_id`+w.String(), w.args...); err != nil {
 		return nil, nil, err
 	}
-	held := make([]training.Held, 0, len(rows))
-	for _, h := range rows {
+	for i := range rows {
+		h := &rows[i]
 		for _, t := range []*time.Time{h.RevokedAt, h.DisabledAt} {
 			if t == nil {
 				continue
@@ -151,7 +166,6 @@ func (tx *Tx) coverageFacts(r *CoverageReport, from, to markaz.Date) ([]training
 				h.To = end
 			}
 		}
-		held = append(held, h.Held)
 	}
 	var cw where
 	cw.add(`e.withdrawn_at IS NULL AND e.attendance = ? AND e.result = ? AND s.cancelled_on IS NULL
@@ -162,7 +176,7 @@ func (tx *Tx) coverageFacts(r *CoverageReport, from, to markaz.Date) ([]training
 	var done []training.Completion
 	err := tx.Select(&done, `SELECT e.user_id, s.ends_on FROM training_enrolments e
 		JOIN training_sessions s ON s.id = e.session_id`+cw.String(), cw.args...)
-	return held, done, err
+	return rows, done, err
 }
 
 // coverageRows fills the report's rows: every governorate for the nation, every center
