@@ -100,11 +100,30 @@ const (
 	PermBacklogVerify = "backlog.verify" // re-key another operator's files blind
 )
 
+// Report permissions: receiving periodic reports and reading the archive of a territory,
+// and defining which reports are generated for a territory and sent to whom.
+const (
+	PermReportsRead   = "reports.read"
+	PermReportsManage = "reports.manage"
+)
+
 var staffRead = []string{PermProgramRead, PermCentersRead}
 
 // rolePerms is the role × permission matrix: the core permissions and each area's own
 // block, joined (an area adds its block to this list).
-var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms, inspectionPerms, backlogPerms)
+var rolePerms = joinPerms(corePerms, trainingPerms, followUpPerms, paymentPerms, inspectionPerms, backlogPerms,
+	reportPerms)
+
+// reportPerms: periodic reports. Their recipients are heads (district/city heads and
+// governors), committee members and the ministry; administrators, the ministry and the
+// governorates' system supervisors define them.
+var reportPerms = map[string][]string{
+	RoleAdmin:      {PermReportsRead, PermReportsManage},
+	RoleMinistry:   {PermReportsRead, PermReportsManage},
+	RoleSupervisor: {PermReportsRead, PermReportsManage},
+	RoleHead:       {PermReportsRead},
+	RoleInspector:  {PermReportsRead},
+}
 
 // corePerms: programme, registry, users, audit, policy and requests.
 var corePerms = map[string][]string{

@@ -19,6 +19,7 @@ import (
 	"markaz"
 	"markaz/demo"
 	"markaz/pdf"
+	"markaz/report"
 	"markaz/store"
 	"markaz/web"
 )
@@ -45,6 +46,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdout, stderr io.Write
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "kpi":
 		return kpiCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
@@ -65,6 +68,7 @@ Commands:
   markaz audit verify [--db …]
   markaz demo --requests N [--seed S] [--db …]   (adds requests to a demo database)
   markaz import backlog (--campaign ID | --governorate CODE) --file F [--db …]   (markaz import help)
+  markaz report --territory CODE --period 2024-05|2024-W18|2024-Q1|FY2024 --format pdf|xlsx --out FILE [--lang ar|en] [--db …]
   markaz kpi verify --from YYYY-MM-DD --to YYYY-MM-DD [--db …]   (rollups against the raw requests)
   markaz kpi rebuild [--db …]   (recompute the KPI rollups)
 
@@ -220,11 +224,11 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	// --- jobs & notifications: the background worker stops with the server ---
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	public := *payOpts.public // links in messages (the rating link of the delivery SMS)
+	public := *payOpts.public // links in messages (the rating link of the delivery SMS, reports)
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
-	workerDone := startWorker(workerCtx, db, provider, gws, public, log)
+	workerDone := startWorker(workerCtx, db, provider, gws, public, log, &report.Renderer{PDF: receipts})
 	defer func() { stopWorker(); <-workerDone }()
 	// --- end jobs & notifications ---
 	errc := make(chan error, 1)

@@ -15,6 +15,7 @@ import (
 	"markaz/gateway"
 	"markaz/importer"
 	"markaz/notify"
+	"markaz/report"
 	"markaz/store"
 	"markaz/worker"
 )
@@ -62,7 +63,11 @@ func (f notifyFlags) provider(log *slog.Logger) (notify.Provider, error) {
 // and the nightly reconciliation of each payment gateway (both checked every 10 minutes),
 // until ctx ends; the returned channel closes when the worker has stopped. Links in
 // messages point at base, the public URL.
-func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, base string, log *slog.Logger) <-chan struct{} {
+//
+// Periodic reports run in a worker of their own, one at a time with a longer limit
+// (printing a PDF takes seconds), so they never hold up messages to citizens.
+func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gateway.Set, base string, log *slog.Logger,
+	reports *report.Renderer) <-chan struct{} {
 	done := make(chan struct{})
 	handlers := map[string]worker.Handler{store.JobDeliver: worker.OutboxAt(db, p, base),
 		store.JobDeadlines: worker.Deadlines(db, log)}
@@ -71,9 +76,17 @@ func startWorker(ctx context.Context, db *store.DB, p notify.Provider, gws *gate
 	}
 	go worker.ScheduleDeadlines(ctx, db, 10*time.Minute, log)
 	go worker.ScheduleReconcile(ctx, db, gws, 10*time.Minute, log)
+	go worker.ScheduleReports(ctx, db, 10*time.Minute, log)
 	go worker.SweepKPI(ctx, db, time.Minute, log)
 	go func() {
 		defer close(done)
+		reportsDone := make(chan struct{})
+		go func() {
+			defer close(reportsDone)
+			worker.Run(ctx, db, map[string]worker.Handler{store.JobReport: worker.Reports(db, reports, base, log)},
+				worker.Options{Log: log, Batch: 1, JobTimeout: 3 * time.Minute})
+		}()
+		defer func() { <-reportsDone }()
 		imports := make(chan struct{})
 		go func() { defer close(imports); importer.Jobs(ctx, db, importer.JobOptions{Log: log}) }() // uploaded backlog files
 		worker.Run(ctx, db, handlers, worker.Options{Log: log})

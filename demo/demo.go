@@ -66,6 +66,9 @@ func Ensure(ctx context.Context, db *store.DB, password string) (string, error) 
 		if err := loadBacklog(tx, password); err != nil { // demo/backlog.go
 			return err
 		}
+		if err := loadReports(tx); err != nil { // demo/reports.go
+			return err
+		}
 		loaded = true
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('demo', 'loaded')`)
 		return err

@@ -77,6 +77,12 @@ var phoneRE = regexp.MustCompile(`^\+?[0-9]{8,15}$`)
 // Notify queues n and the job that delivers it, in this transaction. Invalid input (an
 // unknown channel or template, a malformed recipient) is an EInvalid error.
 func (tx *Tx) Notify(n Notification) error {
+	_, err := tx.NotifyID(n)
+	return err
+}
+
+// NotifyID is Notify returning the queued message's id.
+func (tx *Tx) NotifyID(n Notification) (string, error) {
 	if n.Locale == "" {
 		n.Locale = "ar"
 	}
@@ -104,23 +110,23 @@ func (tx *Tx) Notify(n Notification) error {
 		v.MaxLen("data."+k, val, 500)
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if n.Data == nil {
 		n.Data = map[string]string{}
 	}
 	data, err := json.Marshal(n.Data)
 	if err != nil {
-		return err
+		return "", err
 	}
 	id, jobID := markaz.NewID(), markaz.NewID()
 	if _, err := tx.enqueueJob(jobID, JobDeliver, "", tx.Now, []byte(id)); err != nil {
-		return err
+		return "", err
 	}
 	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, template, data_json, locale, entity, entity_id,
 		status, job_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
 		id, n.Channel, n.To, n.Template, string(data), n.Locale, n.Entity, n.EntityID, jobID, tx.Now, tx.Now)
-	return err
+	return id, err
 }
 
 const outboxCols = `id, channel, recipient, template, data_json, locale, entity, entity_id, status, attempts,

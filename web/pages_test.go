@@ -163,9 +163,14 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			}
 		}
 
+		// A report definition, for its page.
+		if st, b := e.call("POST", "/api/v1/reports/definitions", e.token("admin"), map[string]any{"level": "governorate",
+			"code": "13", "frequency": "monthly", "lang": "ar", "formats": []string{"pdf"}, "recipient_roles": []string{"governor"}}); st != 201 {
+			t.Fatalf("report definition: %d %v", st, b["_raw"])
+		}
 		c := e.browser()
 		e.uiLogin(c, "admin")
-		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance|inspections|backlog)/[^"?#.]+)"`) // not downloads (.csv, .xlsx)
+		linkRE := regexp.MustCompile(`href="(/(?:centers|users|audit|territory|requests|training|problems|needs|equipment|payments|receipts|tills|finance|inspections|backlog|reports)/[^"?#.]+)"`) // not downloads (.csv, .xlsx)
 		idRE := regexp.MustCompile(`/[0-9a-f]{8}-[0-9a-f-]{27}|/[0-9]{4}-[0-9]{4}-[0-9]{4}|/[0-9]+|/[A-Z]{2}-[0-9-]+`)
 		walk := func(c *http.Client, lang string, paths []string) {
 			visited, shapes := map[string]bool{}, map[string]bool{}
@@ -205,7 +210,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				"/inspections/plans/new", "/inspections/visits", "/inspections/visits/new", "/inspections/actions",
 				"/inspections/checklists", "/inspections/checklists/new",
 				"/backlog", "/backlog/progress", "/backlog/progress?governorate=13", "/backlog/campaigns/new",
-				"/dashboard", "/dashboard/governorate/13", "/kpi/weights"}, extra...), follow...))
+				"/dashboard", "/dashboard/governorate/13", "/kpi/weights",
+				"/reports", "/reports/inbox", "/reports/archive"}, extra...), follow...))
 		}
 		// The finance officer's desk (the administrator holds no finance.manage).
 		fin := e.browser()

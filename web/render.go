@@ -29,6 +29,8 @@ type View struct {
 	Demo      bool
 	Flash     string
 	Data      any
+	// ReportsUnread counts the reports in the reader's inbox not yet opened (nav badge).
+	ReportsUnread int
 }
 
 type pages struct {
@@ -77,6 +79,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	ri := info(r)
 	v := View{Lang: ri.lang, Dir: i18n.Dir(ri.lang), Digits: ri.digits, Title: i18n.T(ri.lang, title, nil),
 		Path: r.URL.RequestURI(), P: ri.p, RequestID: ri.id, Demo: s.cfg.DemoNotice, Data: data}
+	if ri.p != nil && ri.p.Can(markaz.PermReportsRead) {
+		if n, err := s.db.UnreadReports(r.Context(), ri.p.UserID); err == nil {
+			v.ReportsUnread = n
+		}
+	}
 	if c, err := r.Cookie("flash"); err == nil {
 		v.Flash = i18n.T(ri.lang, c.Value, nil)
 		http.SetCookie(w, &http.Cookie{Name: "flash", Path: "/", MaxAge: -1})

@@ -400,6 +400,25 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/backlog/records/{id}/verify", s.api(s.apiVerifyRecord))
 	mux.HandleFunc("POST /api/v1/backlog/records/{id}/decide", s.api(s.apiDecideRecord))
 
+	// Periodic reports: definitions, the reader's inbox, the archive, the files.
+	// -- reports routes --
+	mux.HandleFunc("GET /reports", s.ui(s.handleReports))
+	mux.HandleFunc("POST /reports/definitions", s.ui(s.handleReportDefinitionCreate))
+	mux.HandleFunc("GET /reports/definitions/{id}", s.ui(s.handleReportDefinition))
+	mux.HandleFunc("POST /reports/definitions/{id}", s.ui(s.handleReportDefinitionUpdate))
+	mux.HandleFunc("POST /reports/definitions/{id}/retire", s.ui(s.handleReportDefinitionRetire))
+	mux.HandleFunc("GET /reports/inbox", s.ui(s.handleReportInbox))
+	mux.HandleFunc("GET /reports/archive", s.ui(s.handleReportArchive))
+	mux.HandleFunc("GET /reports/{id}/files/{format}", s.ui(s.handleReportFile))
+	mux.HandleFunc("GET /api/v1/reports/definitions", s.api(s.apiReportDefinitions))
+	mux.HandleFunc("POST /api/v1/reports/definitions", s.api(s.apiCreateReportDefinition))
+	mux.HandleFunc("GET /api/v1/reports/definitions/{id}", s.api(s.apiReportDefinition))
+	mux.HandleFunc("PUT /api/v1/reports/definitions/{id}", s.api(s.apiUpdateReportDefinition))
+	mux.HandleFunc("POST /api/v1/reports/definitions/{id}/retire", s.api(s.apiRetireReportDefinition))
+	mux.HandleFunc("GET /api/v1/reports/inbox", s.api(s.apiReportInbox))
+	mux.HandleFunc("GET /api/v1/reports/archive", s.api(s.apiReportArchive))
+	mux.HandleFunc("GET /api/v1/reports/{id}/files/{format}", s.api(s.handleReportFile))
+
 	// Citizen tracking (public), and the rating of a delivered request: on the tracking
 	// page after the check, and through the link of the delivery SMS.
 	mux.HandleFunc("GET /track", s.ui(s.handleTrack))

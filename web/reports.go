@@ -1,0 +1,366 @@
+package web
+
+// Periodic reports: definitions (who gets which report of which territory, how often),
+// the reader's inbox and the archive, and the report files, as JSON and as pages. The
+// store decides scope: definitions by reports.manage, archive, inbox and files by
+// reports.read over the report's territory.
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"markaz"
+	"markaz/i18n"
+	"markaz/kpi"
+	"markaz/report"
+	"markaz/store"
+)
+
+func init() {
+	fileOwners[store.ReportKind] = func(tx *store.Tx, p *markaz.Principal, id string) error {
+		return tx.CheckReportAccess(p, id)
+	}
+}
+
+// definitionInput is a definition as the API and the form send it.
+type definitionInput struct {
+	Level     string   `json:"level"`
+	Code      string   `json:"code"`
+	Frequency string   `json:"frequency"`
+	Lang      string   `json:"lang"`
+	Formats   []string `json:"formats"`
+	Roles     []string `json:"recipient_roles"`
+	Users     []string `json:"recipient_users"`
+	Version   int      `json:"version"`
+}
+
+func (in definitionInput) definition() *report.Definition {
+	return &report.Definition{Level: in.Level, Code: in.Code, Frequency: in.Frequency, Lang: in.Lang,
+		Formats: in.Formats, Roles: in.Roles, Users: in.Users}
+}
+
+func (s *Server) apiReportDefinitions(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	ds, err := s.db.ReportDefinitions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": ds})
+}
+
+func (s *Server) apiCreateReportDefinition(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	var in definitionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	d := in.definition()
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, d)
+}
+
+func (s *Server) apiReportDefinition(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	var d *report.Definition
+	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+		d, err = tx.ReportDefinition(p, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiUpdateReportDefinition(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	var in definitionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	d := in.definition()
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		return tx.UpdateReportDefinition(p, r.PathValue("id"), in.Version, d)
+	}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiRetireReportDefinition(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	var d *report.Definition
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) (err error) {
+		d, err = tx.RetireReportDefinition(p, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiReportArchive(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsRead)
+	if err != nil {
+		return err
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	rs, next, err := s.db.ReportArchive(r.Context(), p, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": next})
+}
+
+func (s *Server) apiReportInbox(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsRead)
+	if err != nil {
+		return err
+	}
+	rs, err := s.db.ReportInbox(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	unread := 0
+	for _, x := range rs {
+		if x.ReadAt == nil {
+			unread++
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": rs, "unread": unread})
+}
+
+// handleReportFile serves a report's file (pdf or xlsx) to a reader of its territory and
+// marks the reader's delivery read.
+func (s *Server) handleReportFile(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsRead)
+	if err != nil {
+		return err
+	}
+	fi, data, err := s.db.OpenReportFile(r.Context(), p, r.PathValue("id"), r.PathValue("format"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", fi.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\""+fi.Name+"\"")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, err = w.Write(data)
+	return err
+}
+
+// reportsPage is what reports.html (definitions) and report_definition.html show.
+type reportsPage struct {
+	Definitions []report.Definition
+	Def         *report.Definition
+	F           url.Values
+	Errors      map[string]string
+	Levels      []centerOption
+	Frequencies []centerOption
+	Langs       []centerOption
+	Formats     []string
+	Roles       []centerOption
+}
+
+func (s *Server) reportsForm(lang string, data *reportsPage) {
+	for _, l := range kpi.Levels {
+		data.Levels = append(data.Levels, centerOption{Value: l, Label: i18n.T(lang, "report.level."+l, nil)})
+	}
+	for _, f := range report.Frequencies {
+		data.Frequencies = append(data.Frequencies, centerOption{Value: f, Label: i18n.T(lang, "report.freq."+f, nil)})
+	}
+	for _, l := range []string{"ar", "en"} {
+		data.Langs = append(data.Langs, centerOption{Value: l, Label: i18n.T(lang, "reports.lang."+l, nil)})
+	}
+	data.Formats = report.Formats
+	for _, k := range report.Recipients {
+		data.Roles = append(data.Roles, centerOption{Value: k, Label: i18n.T(lang, "report.recipient."+k, nil)})
+	}
+}
+
+func formDefinition(f url.Values) *report.Definition {
+	return &report.Definition{Level: f.Get("level"), Code: f.Get("code"), Frequency: f.Get("frequency"),
+		Lang: f.Get("lang"), Formats: f["formats"], Roles: f["recipient_roles"], Users: []string{f.Get("recipient_users")}}
+}
+
+func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	ds, err := s.db.ReportDefinitions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	data := &reportsPage{Definitions: ds, F: url.Values{"frequency": {report.Monthly}, "lang": {"ar"},
+		"formats": {report.PDF}}}
+	s.reportsForm(info(r).lang, data)
+	s.render(w, r, http.StatusOK, "reports", "reports.definitions.title", data)
+	return nil
+}
+
+func (s *Server) handleReportDefinitionCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := needForm(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	d := formDefinition(r.PostForm)
+	err = s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) })
+	if fields := fieldMessages(info(r).lang, err); fields != nil {
+		ds, lerr := s.db.ReportDefinitions(r.Context(), p)
+		if lerr != nil {
+			return lerr
+		}
+		data := &reportsPage{Definitions: ds, F: r.PostForm, Errors: fields}
+		s.reportsForm(info(r).lang, data)
+		s.render(w, r, http.StatusUnprocessableEntity, "reports", "reports.definitions.title", data)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	flash(w, "reports.definitions.saved")
+	http.Redirect(w, r, "/reports/definitions/"+d.ID, http.StatusSeeOther)
+	return nil
+}
+
+func definitionForm(d *report.Definition) url.Values {
+	return url.Values{"level": {d.Level}, "code": {d.Code}, "frequency": {d.Frequency}, "lang": {d.Lang},
+		"formats": d.Formats, "recipient_roles": d.Roles, "recipient_users": {strings.Join(d.Users, ", ")},
+		"version": {strconv.Itoa(d.Version)}}
+}
+
+func (s *Server) handleReportDefinition(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	var d *report.Definition
+	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+		d, err = tx.ReportDefinition(p, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	data := &reportsPage{Def: d, F: definitionForm(d)}
+	s.reportsForm(info(r).lang, data)
+	s.render(w, r, http.StatusOK, "report_definition", "reports.definitions.edit", data)
+	return nil
+}
+
+func (s *Server) handleReportDefinitionUpdate(w http.ResponseWriter, r *http.Request) error {
+	p, err := needForm(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	d := formDefinition(r.PostForm)
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	err = s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.UpdateReportDefinition(p, id, version, d) })
+	if fields := fieldMessages(info(r).lang, err); fields != nil {
+		var old *report.Definition
+		if rerr := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+			old, err = tx.ReportDefinition(p, id)
+			return err
+		}); rerr != nil {
+			return rerr
+		}
+		data := &reportsPage{Def: old, F: r.PostForm, Errors: fields}
+		s.reportsForm(info(r).lang, data)
+		s.render(w, r, http.StatusUnprocessableEntity, "report_definition", "reports.definitions.edit", data)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	flash(w, "reports.definitions.saved")
+	http.Redirect(w, r, "/reports/definitions/"+id, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleReportDefinitionRetire(w http.ResponseWriter, r *http.Request) error {
+	p, err := needForm(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		_, err := tx.RetireReportDefinition(p, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	flash(w, "reports.definitions.stopped")
+	http.Redirect(w, r, "/reports", http.StatusSeeOther)
+	return nil
+}
+
+// reportListPage is what reports_inbox.html and reports_archive.html show.
+type reportListPage struct {
+	Reports []store.ArchivedReport
+	Unread  int
+	NextURL string
+}
+
+func (s *Server) handleReportInbox(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsRead)
+	if err != nil {
+		return err
+	}
+	rs, err := s.db.ReportInbox(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	data := reportListPage{Reports: rs}
+	for _, x := range rs {
+		if x.ReadAt == nil {
+			data.Unread++
+		}
+	}
+	s.render(w, r, http.StatusOK, "reports_inbox", "reports.inbox.title", data)
+	return nil
+}
+
+func (s *Server) handleReportArchive(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsRead)
+	if err != nil {
+		return err
+	}
+	rs, next, err := s.db.ReportArchive(r.Context(), p, r.URL.Query().Get("cursor"), 50)
+	if err != nil {
+		return err
+	}
+	data := reportListPage{Reports: rs}
+	if next != "" {
+		data.NextURL = "/reports/archive?cursor=" + url.QueryEscape(next)
+	}
+	s.render(w, r, http.StatusOK, "reports_archive", "reports.archive.title", data)
+	return nil
+}
+
+// Checked reports whether the form's field holds v (a checkbox to tick).
+func (p *reportsPage) Checked(field, v string) bool {
+	for _, x := range p.F[field] {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
