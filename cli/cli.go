@@ -103,9 +103,6 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 	for _, m := range applied {
 		log.Info("migration applied", "name", m)
 	}
-	if err := db.Optimize(ctx); err != nil {
-		log.Warn("planner statistics", "err", err) // slower queries, not a reason to refuse to start
-	}
 	if built, err := db.KPIBackfill(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("kpi rollups: %w", err)
@@ -121,6 +118,14 @@ func openDB(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error
 		return nil, fmt.Errorf("service catalog: %w", err)
 	}
 	return db, nil
+}
+
+// optimize gathers planner statistics where they are missing or stale (store.DB.Optimize):
+// slower queries without them, not a reason to stop.
+func optimize(ctx context.Context, db *store.DB, log *slog.Logger) {
+	if err := db.Optimize(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("planner statistics", "err", err)
+	}
 }
 
 func newLogger(getenv Env, w io.Writer) *slog.Logger {
@@ -217,6 +222,9 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 		}
 	}
 	srv.SetReady()
+	// Planner statistics are gathered once the server answers: on a large database that
+	// has none yet they take seconds, and start-up should not wait for them.
+	go optimize(ctx, db, log)
 	log.Info("markaz listening", "addr", ln.Addr().String(), "db", dialectOf(*dsn))
 	fmt.Fprintf(stdout, "Markaz is running at http://%s\n", ln.Addr().String())
 	if ready != nil {
@@ -257,11 +265,13 @@ func migrate(ctx context.Context, args []string, getenv Env, stdout, stderr io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, newLogger(getenv, stderr))
+	log := newLogger(getenv, stderr)
+	db, err := openDB(ctx, *dsn, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	optimize(ctx, db, log)
 	fmt.Fprintln(stdout, "database is up to date")
 	return nil
 }
