@@ -37,83 +37,70 @@ func (s *Server) kpiQuery(r *http.Request) (kpi.Query, error) {
 	return q, q.Validate()
 }
 
-// apiKPI: GET /api/v1/kpi?level=&code=&from=&to=[&service=][&channel=] → the figures.
-func (s *Server) apiKPI(w http.ResponseWriter, r *http.Request) error {
+// kpiAnswer is the shape of every KPI read: the caller must hold the programme permission,
+// the query comes from the URL (without the parameters drop, which the read takes itself),
+// read answers, and its result is the JSON.
+func (s *Server) kpiAnswer(w http.ResponseWriter, r *http.Request, drop []string,
+	read func(p *markaz.Principal, q kpi.Query) (any, error)) error {
 	p, err := need(r, markaz.PermProgramRead)
 	if err != nil {
 		return err
 	}
-	q, err := s.kpiQuery(r)
+	q, err := s.kpiQuery(withoutParams(r, drop...))
 	if err != nil {
 		return err
 	}
-	f, err := s.db.KPI(r.Context(), p, q)
+	out, err := read(p, q)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, f)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// apiKPI: GET /api/v1/kpi?level=&code=&from=&to=[&service=][&channel=] → the figures.
+func (s *Server) apiKPI(w http.ResponseWriter, r *http.Request) error {
+	return s.kpiAnswer(w, r, nil, func(p *markaz.Principal, q kpi.Query) (any, error) {
+		return s.db.KPI(r.Context(), p, q)
+	})
 }
 
 // apiKPIRanking: GET /api/v1/kpi/ranking?level=center|district|governorate&within=CODE&from=&to=
 // → the parts of within ranked by index.
 func (s *Server) apiKPIRanking(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermProgramRead)
-	if err != nil {
-		return err
-	}
-	q, err := s.kpiQuery(withoutParams(r, "level", "code"))
-	if err != nil {
-		return err
-	}
-	items, err := s.db.KPIRanking(r.Context(), p, r.URL.Query().Get("level"), strings.TrimSpace(r.URL.Query().Get("within")), q)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return s.kpiAnswer(w, r, []string{"level", "code"}, func(p *markaz.Principal, q kpi.Query) (any, error) {
+		items, err := s.db.KPIRanking(r.Context(), p, r.URL.Query().Get("level"),
+			strings.TrimSpace(r.URL.Query().Get("within")), q)
+		return map[string]any{"items": items}, err
+	})
 }
 
 // apiKPISeries: GET /api/v1/kpi/series?level=&code=&from=&to=&step=day|week|month|quarter|year
 // → the figures of each step (weeks Saturday to Friday, fiscal quarters and years).
 func (s *Server) apiKPISeries(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermProgramRead)
-	if err != nil {
-		return err
-	}
-	q, err := s.kpiQuery(r)
-	if err != nil {
-		return err
-	}
-	step := r.URL.Query().Get("step")
-	if step == "" {
-		step = string(kpi.StepMonth)
-	}
-	items, err := s.db.KPISeries(r.Context(), p, q, kpi.Step(step))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"step": step, "items": items})
+	return s.kpiAnswer(w, r, nil, func(p *markaz.Principal, q kpi.Query) (any, error) {
+		step := r.URL.Query().Get("step")
+		if step == "" {
+			step = string(kpi.StepMonth)
+		}
+		items, err := s.db.KPISeries(r.Context(), p, q, kpi.Step(step))
+		return map[string]any{"step": step, "items": items}, err
+	})
 }
 
 // apiKPIServices: GET /api/v1/kpi/services?level=&code=&from=&to= → figures per service,
 // the lowest on-time rate first.
 func (s *Server) apiKPIServices(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermProgramRead)
-	if err != nil {
-		return err
-	}
-	q, err := s.kpiQuery(r)
-	if err != nil {
-		return err
-	}
-	items, err := s.db.KPIServices(r.Context(), p, q)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return s.kpiAnswer(w, r, nil, func(p *markaz.Principal, q kpi.Query) (any, error) {
+		items, err := s.db.KPIServices(r.Context(), p, q)
+		return map[string]any{"items": items}, err
+	})
 }
 
 // withoutParams is r with the query parameters names removed.
 func withoutParams(r *http.Request, names ...string) *http.Request {
+	if len(names) == 0 {
+		return r
+	}
 	q := r.URL.Query()
 	for _, n := range names {
 		q.Del(n)

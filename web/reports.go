@@ -42,79 +42,44 @@ func (in definitionInput) definition() *report.Definition {
 }
 
 func (s *Server) apiReportDefinitions(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermReportsManage)
-	if err != nil {
-		return err
-	}
-	ds, err := s.db.ReportDefinitions(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": ds})
+	return answer(w, r, holding(markaz.PermReportsManage), http.StatusOK, func(p *markaz.Principal) (map[string]any, error) {
+		ds, err := s.db.ReportDefinitions(r.Context(), p)
+		return map[string]any{"items": ds}, err
+	})
 }
 
 func (s *Server) apiCreateReportDefinition(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermReportsManage)
-	if err != nil {
-		return err
-	}
-	var in definitionInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d := in.definition()
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) }); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, d)
+	return jsonAction(w, r, markaz.PermReportsManage, http.StatusCreated,
+		func(p *markaz.Principal, in definitionInput) (*report.Definition, error) {
+			d := in.definition()
+			return d, s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) })
+		})
 }
 
 func (s *Server) apiReportDefinition(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermReportsManage)
-	if err != nil {
-		return err
-	}
-	var d *report.Definition
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		d, err = tx.ReportDefinition(p, r.PathValue("id"))
-		return err
-	}); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
+	return answer(w, r, holding(markaz.PermReportsManage), http.StatusOK, func(p *markaz.Principal) (*report.Definition, error) {
+		return inRead(r, s.db, func(tx *store.Tx) (*report.Definition, error) {
+			return tx.ReportDefinition(p, r.PathValue("id"))
+		})
+	})
 }
 
 func (s *Server) apiUpdateReportDefinition(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermReportsManage)
-	if err != nil {
-		return err
-	}
-	var in definitionInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	d := in.definition()
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		return tx.UpdateReportDefinition(p, r.PathValue("id"), in.Version, d)
-	}); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
+	return jsonAction(w, r, markaz.PermReportsManage, http.StatusOK,
+		func(p *markaz.Principal, in definitionInput) (*report.Definition, error) {
+			d := in.definition()
+			return d, s.db.Write(r.Context(), func(tx *store.Tx) error {
+				return tx.UpdateReportDefinition(p, r.PathValue("id"), in.Version, d)
+			})
+		})
 }
 
 func (s *Server) apiRetireReportDefinition(w http.ResponseWriter, r *http.Request) error {
-	p, err := need(r, markaz.PermReportsManage)
-	if err != nil {
-		return err
-	}
-	var d *report.Definition
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) (err error) {
-		d, err = tx.RetireReportDefinition(p, r.PathValue("id"))
-		return err
-	}); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
+	return answer(w, r, holding(markaz.PermReportsManage), http.StatusOK, func(p *markaz.Principal) (*report.Definition, error) {
+		return inWrite(r, s.db, func(tx *store.Tx) (*report.Definition, error) {
+			return tx.RetireReportDefinition(p, r.PathValue("id"))
+		})
+	})
 }
 
 func (s *Server) apiReportArchive(w http.ResponseWriter, r *http.Request) error {
