@@ -56,6 +56,22 @@ func (tx *Tx) kpiPlace(level, code string) (*KPIPlace, error) {
 	return p, err
 }
 
+// kpiService refuses a service filter that names no service of the catalog (it would
+// otherwise answer zeros as if the service had no requests).
+func (tx *Tx) kpiService(code string) error {
+	if code == "" || code == anyService {
+		return nil
+	}
+	var n int
+	if err := tx.Get(&n, `SELECT COUNT(*) FROM services WHERE code = ?`, code); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fieldErr("service", "unknown_service")
+	}
+	return nil
+}
+
 // reach resolves q's territory and checks that p may read it (programme permission).
 func (tx *Tx) kpiReach(p *markaz.Principal, level, code string) (*KPIPlace, error) {
 	pl, err := tx.kpiPlace(level, code)
@@ -376,6 +392,9 @@ func (tx *Tx) KPI(p *markaz.Principal, q kpi.Query) (*kpi.Figures, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if err := tx.kpiService(q.Service); err != nil {
+		return nil, err
+	}
 	pl, err := tx.kpiReach(p, q.Level, q.Code)
 	if err != nil {
 		return nil, err
@@ -423,6 +442,9 @@ func (tx *Tx) KPIRanking(p *markaz.Principal, level, within string, q kpi.Query)
 		v.Add("level", "not_below_within", nil)
 	}
 	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.kpiService(q.Service); err != nil {
 		return nil, err
 	}
 	pl, err := tx.kpiReach(p, q.Level, q.Code)
@@ -548,6 +570,9 @@ func (tx *Tx) KPISeries(p *markaz.Principal, q kpi.Query, step kpi.Step) ([]kpi.
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if err := tx.kpiService(q.Service); err != nil {
+		return nil, err
+	}
 	pl, err := tx.kpiReach(p, q.Level, q.Code)
 	if err != nil {
 		return nil, err
@@ -581,6 +606,9 @@ func (db *DB) KPISeries(ctx context.Context, p *markaz.Principal, q kpi.Query, s
 func (tx *Tx) KPIServices(p *markaz.Principal, q kpi.Query) ([]kpi.Figures, error) {
 	q.Service = ""
 	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if err := tx.kpiService(q.Service); err != nil {
 		return nil, err
 	}
 	pl, err := tx.kpiReach(p, q.Level, q.Code)

@@ -218,6 +218,11 @@ func (tx *Tx) kpiAdd(ids ...string) error {
 	if err != nil {
 		return err
 	}
+	return tx.kpiAddFacts(facts...)
+}
+
+// kpiAddFacts adds the contributions of requests whose facts the caller already holds.
+func (tx *Tx) kpiAddFacts(facts ...kpi.Facts) error {
 	roll := kpi.NewRollup()
 	for i := range facts {
 		kpi.Contribute(roll, &facts[i], 1)
@@ -228,10 +233,9 @@ func (tx *Tx) kpiAdd(ids ...string) error {
 // kpiAddBulk adds the contributions of requests written by InsertRequestsBulk, from the
 // rows and histories in memory (they carry no rating).
 func (tx *Tx) kpiAddBulk(rs []BulkRequest) error {
-	roll := kpi.NewRollup()
+	facts := make([]kpi.Facts, len(rs))
 	for i := range rs {
-		f := rs[i].facts()
-		kpi.Contribute(roll, &f, 1)
+		facts[i] = rs[i].facts()
 	}
-	return tx.kpiWrite(roll)
+	return tx.kpiAddFacts(facts...)
 }

@@ -17,6 +17,7 @@ import (
 	"markaz/calendar"
 	"markaz/catalog"
 	"markaz/citizen"
+	"markaz/kpi"
 	"markaz/nationalid"
 	"markaz/request"
 	"markaz/tracking"
@@ -145,7 +146,9 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 	if err := tx.Audit(actor, "request.register", "request", r.ID, r.Ref(), nil, auditView(&r)); err != nil {
 		return nil, err
 	}
-	if err := tx.kpiAdd(r.ID); err != nil {
+	// Its KPI contributions from the row and event just written, not read back.
+	ev.At = tx.Now
+	if err := tx.kpiAddFacts(kpi.FactsOf(&r, []request.Event{ev}, 0, markaz.Date{})); err != nil {
 		return nil, err
 	}
 	if err := tx.notifyCitizen(&r, request.ActionRegister, ""); err != nil {

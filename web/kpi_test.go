@@ -62,7 +62,7 @@ func TestKPIAPI(t *testing.T) {
 		// Bad input names the field.
 		for q, field := range map[string]string{"level=nation&from=2026-13-01": "from", "level=planet": "level",
 			"level=governorate&code=99": "code", "level=governorate": "code", "level=nation&from=2026-03-10&to=2026-03-01": "to",
-			"level=nation&channel=fax": "channel"} {
+			"level=nation&channel=fax": "channel", "level=nation&service=NO-SUCH": "service"} {
 			st, body := e.call("GET", "/api/v1/kpi?"+q, tok["ministry"], nil)
 			if st != 422 || !strings.Contains(body["_raw"].(string), `"`+field+`"`) {
 				t.Errorf("%s: %d %v", q, st, body["_raw"])
