@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -146,6 +147,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	demoRequests := fs.Int("demo-requests", demo.DefaultRequests, "requests --demo adds when it creates the demo data")
 	loginRate := fs.Int("login-rate", 30, "login attempts per minute per client address on this instance")
 	trackRate := fs.Int("track-rate", 600, "citizen tracking checks per minute per client address on this instance")
+	debugAddr := fs.String("debug-addr", getenv("MARKAZ_DEBUG_ADDR"), "if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; never expose it (env MARKAZ_DEBUG_ADDR)")
 	notifyOpts := addNotifyFlags(fs, getenv) // jobs & notifications (cli/jobs.go)
 	payOpts := addPaymentFlags(fs, getenv)   // payments (cli/payments.go)
 	if err := fs.Parse(args); err != nil {
@@ -221,10 +223,21 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 			gws.Sim.Base = "http://" + ln.Addr().String()
 		}
 	}
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr, log); err != nil {
+			return err
+		}
+	}
 	srv.SetReady()
 	// Planner statistics are gathered once the server answers: on a large database that
-	// has none yet they take seconds, and start-up should not wait for them.
-	go optimize(ctx, db, log)
+	// has none yet they take seconds, and start-up should not wait for them. Then start-up's
+	// garbage (migration check, catalog, statistics) is collected and given back to the
+	// OS at once: otherwise the next collection's goal is set from start-up's peak, and an
+	// idle server keeps tens of MB it will not use until then.
+	go func() {
+		optimize(ctx, db, log)
+		debug.FreeOSMemory()
+	}()
 	log.Info("markaz listening", "addr", ln.Addr().String(), "db", dialectOf(*dsn))
 	fmt.Fprintf(stdout, "Markaz is running at http://%s\n", ln.Addr().String())
 	if ready != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -145,5 +146,25 @@ func TestUnknownCommand(t *testing.T) {
 	}
 	if err := Run(context.Background(), []string{"help"}, func(string) string { return "" }, &out, &out); err != nil || !strings.Contains(out.String(), "markaz serve") {
 		t.Fatal("help")
+	}
+}
+
+// --debug-addr serves the profiler on its own listener, never on the public address.
+func TestServeDebugAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := ln.Addr().String()
+	ln.Close()
+	u, _ := startServe(t, map[string]string{"MARKAZ_DB": storetest.NewDSN(t, store.SQLite)}, "--debug-addr", debugAddr)
+	if st, _, body := get(t, "http://"+debugAddr+"/debug/pprof/"); st != 200 || !strings.Contains(body, "heap") {
+		t.Fatalf("profiler index: %d", st)
+	}
+	if st, _, _ := get(t, "http://"+debugAddr+"/debug/pprof/heap"); st != 200 {
+		t.Fatalf("heap profile: %d", st)
+	}
+	if st, _, _ := get(t, u+"/debug/pprof/"); st == 200 {
+		t.Fatal("the public address serves the profiler")
 	}
 }

@@ -57,6 +57,10 @@ func (db *DB) Bulk(ctx context.Context, fn func(write func(func(*Tx) error) erro
 			return err
 		}
 		defer conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = %d`, was))
+		if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.Background(), `PRAGMA temp_store = DEFAULT`)
 	}
 	acc := newBulkKPI()
 	err = fn(func(f func(*Tx) error) error {

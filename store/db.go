@@ -97,7 +97,12 @@ func Open(ctx context.Context, dsn string, clock markaz.Clock) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// All eight connections stay open when idle. database/sql keeps two by default and
+	// closes the rest as they come back, so under concurrent load every request past the
+	// second opened a new connection: its pragmas ran again and its prepared statements
+	// (stmtCache) were lost; a third of a tracking lookup's CPU went to that.
 	x.SetMaxOpenConns(8)
+	x.SetMaxIdleConns(8)
 	db := &DB{x: x, Dialect: SQLite, Clock: clock, dsn: dsn, writers: make(chan struct{}, 1), stmts: newStmtCache(x)}
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+
 	"markaz"
 	"markaz/kpi"
 )
@@ -42,3 +44,6 @@ func (db *DB) Kept(q string) (bool, int) {
 
 // MaxStmts and MaxStmtArgs are the statement cache's bounds.
 const MaxStmts, MaxStmtArgs = maxStmts, maxStmtArgs
+
+// PoolStats lets the external tests read the connection pool's counters.
+func (db *DB) PoolStats() sql.DBStats { return db.x.Stats() }

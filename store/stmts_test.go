@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +69,31 @@ func TestSQLiteKeepsStatements(t *testing.T) {
 	}
 	if _, n := db.Kept(q); n > store.MaxStmts {
 		t.Errorf("%d statements kept, the bound is %d", n, store.MaxStmts)
+	}
+}
+
+// SQLite's connections stay open between bursts of concurrent work: a connection closed
+// when it went idle would be reopened by the next request, running its pragmas again and
+// losing the statements it kept.
+func TestSQLiteKeepsConnectionsOpen(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	for range 5 {
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if err := db.Read(ctx, func(tx *store.Tx) error {
+					var n int
+					return tx.Get(&n, `SELECT count(*) FROM centers`)
+				}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	st := db.PoolStats()
+	if st.MaxIdleClosed != 0 || st.OpenConnections < 2 || st.OpenConnections > 8 {
+		t.Errorf("pool after bursts of 16 readers: %d open, %d closed as surplus idle; want 2–8 open, none closed",
+			st.OpenConnections, st.MaxIdleClosed)
 	}
 }

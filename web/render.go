@@ -9,7 +9,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"markaz"
@@ -33,42 +35,59 @@ type View struct {
 	ReportsUnread int
 }
 
+// pages holds the page templates. Each page is parsed with templates/layout.html and the
+// partials (_*.html) the first time it is rendered, not at start-up: a parsed page costs
+// about 200 KB, and an idle server (or one whose users open a handful of pages) should not
+// hold all of them. The test that renders every page (pages_test.go) is what catches a
+// broken template before it ships.
 type pages struct {
-	t map[string]*template.Template
+	shared []string          // layout.html and the partials
+	files  map[string]string // page name → its file
+	mu     sync.Mutex
+	t      map[string]*template.Template // pages parsed so far
 }
 
-// loadPages parses templates/layout.html and partials (_*.html) with every page file.
+// loadPages lists the page templates; get parses them.
 func loadPages() (*pages, error) {
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	var shared []string
-	var pagesFiles []string
+	p := &pages{files: map[string]string{}, t: map[string]*template.Template{}}
 	for _, f := range files {
 		base := path.Base(f)
 		if base == "layout.html" || strings.HasPrefix(base, "_") {
-			shared = append(shared, f)
+			p.shared = append(p.shared, f)
 		} else {
-			pagesFiles = append(pagesFiles, f)
+			p.files[strings.TrimSuffix(base, ".html")] = f
 		}
-	}
-	p := &pages{t: map[string]*template.Template{}}
-	for _, f := range pagesFiles {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(assets, append(shared, f)...)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
-		}
-		p.t[name] = t
 	}
 	return p, nil
+}
+
+// get is the parsed page name, parsing it on first use; ok is false for no such page.
+func (p *pages) get(name string) (t *template.Template, ok bool, err error) {
+	f, ok := p.files[name]
+	if !ok {
+		return nil, false, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.t[name]; t != nil {
+		return t, true, nil
+	}
+	t, err = template.New("layout.html").Funcs(templateFuncs).ParseFS(assets, append(slices.Clone(p.shared), f)...)
+	if err != nil {
+		return nil, true, fmt.Errorf("template %s: %w", name, err)
+	}
+	p.t[name] = t
+	return t, true, nil
 }
 
 // PageNames lists the page templates (used by the test that renders every page).
 func (s *Server) PageNames() []string {
 	var out []string
-	for n := range s.pages.t {
+	for n := range s.pages.files {
 		out = append(out, n)
 	}
 	return out
@@ -88,9 +107,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Flash = i18n.T(ri.lang, c.Value, nil)
 		http.SetCookie(w, &http.Cookie{Name: "flash", Path: "/", MaxAge: -1})
 	}
-	t, ok := s.pages.t[name]
-	if !ok {
-		ri.log.Error("missing template", "name", name)
+	t, ok, err := s.pages.get(name)
+	if !ok || err != nil {
+		ri.log.Error("missing template", "name", name, "err", err)
 		http.Error(w, "missing template "+name, 500)
 		return
 	}
