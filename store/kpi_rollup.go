@@ -100,7 +100,14 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 	}
 	counts, cv, days, dv := rollRows(r)
 	keyCols := "grain, scope, service_code, gov_code, period, unit_code, center_id, channel"
-	const per = 200
+	// One change (a registration, a decision) writes a few dozen rows: one row per
+	// statement then, because a single-row upsert is the same text every time and stays
+	// prepared (stmts.go), where a multi-row one is compiled anew for each size. Bulk
+	// loads write thousands, 200 to a statement.
+	per := 200
+	if len(counts)+len(days) <= 64 {
+		per = 1
+	}
 	for len(counts) > 0 {
 		chunk := counts[:min(per, len(counts))]
 		counts = counts[len(chunk):]
