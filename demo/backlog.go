@@ -8,8 +8,11 @@ package demo
 // day's work stamped on that day (tx.Now), so progress, trend and output are realistic.
 
 import (
+	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -220,4 +223,46 @@ func (g *backlogGen) importFile(tx *store.Tx, c *backlog.Campaign, day markaz.Da
 		return err
 	}
 	return tx.FinishImport(im.ID, nil, nil)
+}
+
+// WriteBacklogFile writes a backlog CSV of n plausible paper files (the template's
+// English header) for the centers of the open demo campaign in Sharqia, as the benchmark's
+// import reads it. prefix starts every legacy file number, so files made with different
+// prefixes are different files to the import (the same prefix and seed give the same
+// file, which an import then finds already entered).
+func WriteBacklogFile(ctx context.Context, db *store.DB, w io.Writer, n int, seed uint64, prefix string) error {
+	var fixed []store.CampaignCenter
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		camp, err := tx.OpenCampaignOf(backlogGov)
+		if err != nil {
+			return fmt.Errorf("the demo's open campaign in %s: %w", backlogGov, err)
+		}
+		centers, err := tx.CampaignCenters(&camp.Campaign)
+		for _, ce := range centers {
+			if strings.HasPrefix(ce.Code, "TC-") {
+				fixed = append(fixed, ce)
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(fixed) == 0 {
+		return errors.New("the demo campaign has no fixed centers")
+	}
+	g := &backlogGen{rng: rand.New(rand.NewPCG(seed, 0xf11e)), centers: fixed}
+	today := markaz.Today(db.Clock)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(backlog.Columns); err != nil {
+		return err
+	}
+	for i := range n {
+		e := g.entry(today)
+		e.LegacyFileNumber = fmt.Sprintf("%s-%d", prefix, i+1)
+		if err := cw.Write(e.Cells()); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -309,7 +309,13 @@ func (tx *Tx) MyRequest(p *markaz.Principal, number string) (*CitizenView, error
 	if err != nil {
 		return nil, err
 	}
-	t, err := tx.tracked(&trackRow{Request: d.Request})
+	tr := &trackRow{Request: d.Request}
+	if rt, err := tx.requestRating(d.ID); err != nil {
+		return nil, err
+	} else if rt != nil {
+		tr.setRated(rt)
+	}
+	t, err := tx.tracked(tr)
 	if err != nil {
 		return nil, err
 	}

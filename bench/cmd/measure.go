@@ -358,13 +358,10 @@ func (b *bench) bulk(ctx context.Context) ([]row, error) {
 		Baseline: fmt.Sprintf("bulk-insert ceiling %.0f rows/s (2,000-row transactions of 500-row INSERTs, one key)", ceiling),
 		Target:   fmt.Sprintf("≥ 0.3 × baseline (%.0f rows/s); peak RSS < 256 MB", ceiling*0.3),
 		Met:      b.met(rate >= ceiling*0.3 && g.PeakRSSKB < 256*1024)}}
-	help, _ := runOut(b.bin, "help")
-	if !strings.Contains(help, "import") {
-		rows = append(rows, row{Scenario: "backlog import", Figure: "not available: no `markaz import backlog` in this build",
-			Baseline: "—", Target: "≥ 0.3 × bulk ceiling; peak RSS < 256 MB", Met: "n/a"})
-	} else {
-		rows = append(rows, row{Scenario: "backlog import", Figure: "not measured: the command exists but the harness has no backlog file to feed it yet",
-			Baseline: "—", Target: "≥ 0.3 × bulk ceiling; peak RSS < 256 MB", Met: "n/a"})
+	bl, err := b.backlogImport(ctx, ceiling)
+	if err != nil {
+		return nil, fmt.Errorf("backlog import: %w", err)
 	}
+	rows = append(rows, bl)
 	return rows, nil
 }

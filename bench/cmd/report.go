@@ -2,15 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"time"
 )
-
-func runOut(name string, args ...string) (string, error) {
-	out, err := exec.Command(name, args...).CombinedOutput()
-	return string(out), err
-}
 
 // renderReport is the results file: what was run where, the table, and the notes that
 // say how each figure was taken.
