@@ -119,3 +119,42 @@ func (s *server) token(user string) (string, error) {
 	}
 	return out.Token, nil
 }
+
+// cpuTicks is the server's CPU time so far (user and system), in clock ticks.
+func (s *server) cpuTicks() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which is in parentheses and may hold spaces):
+	// state is the first, utime the 12th, stime the 13th.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st
+}
+
+// waitIdle waits until the server has used under 5 % of a core for two seconds running
+// (start-up work such as the planner statistics pass runs after /healthz answers), at most
+// limit, and says how long that took and whether it became idle.
+func (s *server) waitIdle(limit time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	last, calm := s.cpuTicks(), 0
+	for time.Since(start) < limit {
+		time.Sleep(time.Second)
+		now := s.cpuTicks()
+		if now-last <= 5 { // ticks are 10 ms: 50 ms of CPU in a second
+			calm++
+		} else {
+			calm = 0
+		}
+		last = now
+		if calm >= 2 {
+			return time.Since(start), true
+		}
+	}
+	return time.Since(start), false
+}
