@@ -35,14 +35,14 @@ func (tx *Tx) Audit(a Actor, action, entity, entityID string, ref markaz.Ref, be
 		GovCode: ref.Gov, UnitCode: ref.Unit, CenterID: ref.Center,
 		Before: markaz.Snapshot(before), After: markaz.Snapshot(after),
 	}
-	if _, err := tx.Exec(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '') ON CONFLICT (chain) DO NOTHING`, e.Chain); err != nil {
-		return err
-	}
+	// One statement creates the chain's head at its first entry or moves it on, and answers
+	// the new sequence number with the previous entry's hash (the hash is set below).
 	var head struct {
 		Seq  int64  `db:"seq"`
 		Hash string `db:"hash"`
 	}
-	if err := tx.Get(&head, `UPDATE audit_heads SET seq = seq + 1 WHERE chain = ? RETURNING seq, hash`, e.Chain); err != nil {
+	if err := tx.Get(&head, `INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 1, '')
+		ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1 RETURNING seq, hash`, e.Chain); err != nil {
 		return err
 	}
 	e.Seq, e.PrevHash = head.Seq, head.Hash

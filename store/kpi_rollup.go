@@ -100,12 +100,13 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 	}
 	counts, cv, days, dv := rollRows(r)
 	keyCols := "grain, scope, service_code, gov_code, period, unit_code, center_id, channel"
-	// One change (a registration, a decision) writes a few dozen rows: one row per
-	// statement then, because a single-row upsert is the same text every time and stays
-	// prepared (stmts.go), where a multi-row one is compiled anew for each size. Bulk
+	// One change (a registration, a decision) writes a few dozen rows. On SQLite they go one
+	// row per statement, because a single-row upsert is the same text every time and stays
+	// prepared (stmts.go), where a multi-row one is compiled anew for each size; on
+	// PostgreSQL every statement is a round trip to the server, so they go together. Bulk
 	// loads write thousands, 200 to a statement.
 	per := 200
-	if len(counts)+len(days) <= 64 {
+	if tx.stmts != nil && len(counts)+len(days) <= 64 {
 		per = 1
 	}
 	for len(counts) > 0 {
