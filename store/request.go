@@ -100,12 +100,14 @@ func (tx *Tx) RegisterRequest(p *markaz.Principal, reg *request.Registration, id
 	if err != nil {
 		return nil, err
 	}
-	number, err := tx.nextTrackingNumber(center)
-	if err != nil {
-		return nil, err
-	}
 	fees, err := tx.FeesOn(svc.Code, center.GovCode, today)
 	if err != nil && markaz.ErrorCode(err) != markaz.ENotFound {
+		return nil, err
+	}
+	// The number last of the reads: taking it locks the center's series row until commit
+	// (PostgreSQL), and the center's other submissions wait for that lock.
+	number, err := tx.nextTrackingNumber(center)
+	if err != nil {
 		return nil, err
 	}
 	docs, _ := json.Marshal(append([]string{}, reg.Documents...))
