@@ -11,7 +11,6 @@ package store
 // payments; verifyPaymentRollup checks that it does.
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -36,29 +35,6 @@ type paidFact struct {
 	Received int64       `db:"received_piasters"`
 }
 
-// payKey is one row of kpi_payments.
-type payKey struct {
-	Grain, Scope, Service, Gov string
-	Period                     markaz.Date
-	Unit, Center, Chan         string
-}
-
-func (a payKey) compare(b payKey) int {
-	return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Service, b.Service),
-		cmp.Compare(a.Gov, b.Gov), cmp.Compare(a.Period.Y, b.Period.Y), cmp.Compare(a.Period.M, b.Period.M),
-		cmp.Compare(a.Period.D, b.Period.D), cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Center, b.Center),
-		cmp.Compare(a.Chan, b.Chan))
-}
-
-func (a payKey) String() string {
-	svc := a.Service
-	if svc == "" {
-		svc = "(all services)"
-	}
-	return fmt.Sprintf("%s%s %s governorate %s unit %s center %s service %s channel %s", a.Grain, a.Scope, a.Period,
-		a.Gov, a.Unit, a.Center, svc, a.Chan)
-}
-
 // payVal is the values of one kpi_payments row.
 type payVal struct {
 	CashCount          int64 `db:"cash_count"`
@@ -73,7 +49,7 @@ func (v payVal) String() string {
 }
 
 // payRoll is a set of changes to kpi_payments.
-type payRoll map[payKey]payVal
+type payRoll map[rollKey]payVal
 
 // add adds sign × the contribution of f: its day and month rows, with its service and
 // for every service.
@@ -98,7 +74,8 @@ func (r payRoll) addVal(f paidFact, v payVal) {
 	}{{grainDay, f.Day}, {grainMonth, month}} {
 		for _, p := range [][4]string{{scopeCenter, f.Gov, f.Unit, f.Center}, {scopeGov, f.Gov, "", ""}, {scopeNation, "", "", ""}} {
 			for _, svc := range []string{f.Service, ""} {
-				k := payKey{g.grain, p[0], svc, p[1], g.period, p[2], p[3], f.Channel}
+				k := rollKey{Grain: g.grain, Scope: p[0], Service: svc, Gov: p[1], Period: g.period, Unit: p[2], Center: p[3],
+					Chan: f.Channel, Days: -1}
 				old := r[k]
 				r[k] = payVal{old.CashCount + v.CashCount, old.CashPiasters + v.CashPiasters,
 					old.ElectronicCount + v.ElectronicCount, old.ElectronicPiasters + v.ElectronicPiasters}
@@ -110,34 +87,18 @@ func (r payRoll) addVal(f paidFact, v payVal) {
 // kpiPaymentWrite adds r to kpi_payments, rows in key order (concurrent writers on
 // PostgreSQL lock shared rows in the same order and cannot deadlock).
 func (tx *Tx) kpiPaymentWrite(r payRoll) error {
-	keys := make([]payKey, 0, len(r))
+	keys := make([]rollKey, 0, len(r))
 	for k, v := range r {
 		if v != (payVal{}) {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, payKey.compare)
-	const per = 200
-	for len(keys) > 0 {
-		chunk := keys[:min(per, len(keys))]
-		keys = keys[len(chunk):]
-		args := make([]any, 0, len(chunk)*12)
-		for _, k := range chunk {
-			v := r[k]
-			args = append(args, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, v.CashCount,
-				v.CashPiasters, v.ElectronicCount, v.ElectronicPiasters)
-		}
-		if _, err := tx.Exec(`INSERT INTO kpi_payments (grain, scope, service_code, gov_code, period, unit_code, center_id,
-			channel, cash_count, cash_piasters, electronic_count, electronic_piasters) VALUES `+rowsOf(len(chunk), 12)+`
-			ON CONFLICT (grain, scope, service_code, gov_code, period, unit_code, center_id, channel) DO UPDATE SET
-			cash_count = kpi_payments.cash_count + excluded.cash_count,
-			cash_piasters = kpi_payments.cash_piasters + excluded.cash_piasters,
-			electronic_count = kpi_payments.electronic_count + excluded.electronic_count,
-			electronic_piasters = kpi_payments.electronic_piasters + excluded.electronic_piasters`, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	slices.SortFunc(keys, rollKey.compare)
+	return tx.rollupUpsert("kpi_payments", append(slices.Clone(rollKeyCols), "cash_count", "cash_piasters", "electronic_count",
+		"electronic_piasters"), len(rollKeyCols), len(keys), func(i int, args []any) []any {
+		v := r[keys[i]]
+		return append(keys[i].args(args), v.CashCount, v.CashPiasters, v.ElectronicCount, v.ElectronicPiasters)
+	})
 }
 
 const paidFactCols = `p.paid_on, r.service_code, p.gov_code, p.unit_code, p.center_id, r.channel, p.method,
@@ -240,9 +201,9 @@ func (tx *Tx) verifyPaymentRollup(from, to markaz.Date) ([]string, error) {
 	}
 	got := payRoll{}
 	for _, r := range rows {
-		got[payKey{r.Grain, r.Scope, r.Service, r.Gov, r.Period, r.Unit, r.Center, r.Chan}] = r.payVal
+		got[rollKey{r.Grain, r.Scope, r.Service, r.Gov, r.Period, r.Unit, r.Center, r.Chan, -1}] = r.payVal
 	}
-	keys := map[payKey]bool{}
+	keys := map[rollKey]bool{}
 	for k := range got {
 		keys[k] = true
 	}
@@ -251,15 +212,15 @@ func (tx *Tx) verifyPaymentRollup(from, to markaz.Date) ([]string, error) {
 			keys[k] = true
 		}
 	}
-	sorted := make([]payKey, 0, len(keys))
+	sorted := make([]rollKey, 0, len(keys))
 	for k := range keys {
 		sorted = append(sorted, k)
 	}
-	slices.SortFunc(sorted, payKey.compare)
+	slices.SortFunc(sorted, rollKey.compare)
 	var out []string
 	for _, k := range sorted {
 		if got[k] != want[k] {
-			out = append(out, fmt.Sprintf("kpi_payments %s: rollup has %s, payments have %s", k, got[k], want[k]))
+			out = append(out, fmt.Sprintf("kpi_payments %s: rollup has %s, payments have %s", k.label(), got[k], want[k]))
 		}
 	}
 	return out, nil

@@ -99,46 +99,55 @@ func (tx *Tx) kpiWrite(r *kpi.Rollup) error {
 		return nil
 	}
 	counts, cv, days, dv := rollRows(r)
-	keyCols := "grain, scope, service_code, gov_code, period, unit_code, center_id, channel"
-	// One change (a registration, a decision) writes a few dozen rows. On SQLite they go one
-	// row per statement, because a single-row upsert is the same text every time and stays
-	// prepared (stmts.go), where a multi-row one is compiled anew for each size; on
-	// PostgreSQL every statement is a round trip to the server, so they go together. Bulk
-	// loads write thousands, 200 to a statement.
+	if err := tx.rollupUpsert("kpi_counts", append(slices.Clone(rollKeyCols), kpiCountCols...), len(rollKeyCols), len(counts),
+		func(i int, args []any) []any {
+			k, d := counts[i], cv[counts[i]]
+			return append(k.args(args), d.Received, d.Online, d.Completed, d.Timed, d.OnTime, d.RequiredSum, d.Overdue,
+				d.RatingN, d.RatingSum)
+		}); err != nil {
+		return err
+	}
+	return tx.rollupUpsert("kpi_days", append(slices.Clone(rollKeyCols), "days", "n"), len(rollKeyCols)+1, len(days),
+		func(i int, args []any) []any { return append(days[i].args(args), days[i].Days, dv[days[i]]) })
+}
+
+// rollKeyCols are the key columns of the rollup tables, in rollKey.args order (kpi_days
+// adds days).
+var rollKeyCols = []string{"grain", "scope", "service_code", "gov_code", "period", "unit_code", "center_id", "channel"}
+
+// args appends k's key columns, in rollKeyCols order.
+func (k rollKey) args(to []any) []any {
+	return append(to, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan)
+}
+
+// rollupUpsert adds n rows to a rollup table: cols are its columns, the first keyN of them
+// its key, and each other column is added to what the row already holds; args appends row
+// i's values in cols order. Rows go in the order given (callers sort them by key, so that
+// concurrent writers on PostgreSQL lock shared rows in one order and cannot deadlock).
+//
+// One change (a registration, a decision, a payment) writes a few dozen rows. On SQLite
+// they go one row per statement, because a single-row upsert is the same text every time
+// and stays prepared (stmts.go), where a multi-row one is compiled anew for each size; on
+// PostgreSQL every statement is a round trip to the server, so they go together. Bulk loads
+// write thousands, 200 to a statement.
+func (tx *Tx) rollupUpsert(table string, cols []string, keyN, n int, args func(i int, to []any) []any) error {
 	per := 200
-	if tx.stmts != nil && len(counts)+len(days) <= 64 {
+	if tx.stmts != nil && n <= 64 {
 		per = 1
 	}
-	for len(counts) > 0 {
-		chunk := counts[:min(per, len(counts))]
-		counts = counts[len(chunk):]
-		var args []any
-		for _, k := range chunk {
-			d := cv[k]
-			args = append(args, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, d.Received, d.Online,
-				d.Completed, d.Timed, d.OnTime, d.RequiredSum, d.Overdue, d.RatingN, d.RatingSum)
-		}
-		set := make([]string, len(kpiCountCols))
-		for i, c := range kpiCountCols {
-			set[i] = fmt.Sprintf("%s = kpi_counts.%s + excluded.%s", c, c, c)
-		}
-		q := `INSERT INTO kpi_counts (` + keyCols + `, ` + strings.Join(kpiCountCols, ", ") + `) VALUES ` +
-			rowsOf(len(chunk), 8+len(kpiCountCols)) + ` ON CONFLICT (` + keyCols + `) DO UPDATE SET ` +
-			strings.Join(set, ", ")
-		if _, err := tx.Exec(q, args...); err != nil {
-			return err
-		}
+	set := make([]string, 0, len(cols)-keyN)
+	for _, c := range cols[keyN:] {
+		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, table, c, c))
 	}
-	for len(days) > 0 {
-		chunk := days[:min(per, len(days))]
-		days = days[len(chunk):]
-		var args []any
-		for _, k := range chunk {
-			args = append(args, k.Grain, k.Scope, k.Service, k.Gov, k.Period, k.Unit, k.Center, k.Chan, k.Days, dv[k])
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	tail := ` ON CONFLICT (` + strings.Join(cols[:keyN], ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
+	for i := 0; i < n; i += per {
+		m := min(per, n-i)
+		vals := make([]any, 0, m*len(cols))
+		for j := i; j < i+m; j++ {
+			vals = args(j, vals)
 		}
-		q := `INSERT INTO kpi_days (` + keyCols + `, days, n) VALUES ` + rowsOf(len(chunk), 10) +
-			` ON CONFLICT (` + keyCols + `, days) DO UPDATE SET n = kpi_days.n + excluded.n`
-		if _, err := tx.Exec(q, args...); err != nil {
+		if _, err := tx.Exec(head+rowsOf(m, len(cols))+tail, vals...); err != nil {
 			return err
 		}
 	}
