@@ -188,22 +188,34 @@ func (s *Server) handleReportDefinitionCreate(w http.ResponseWriter, r *http.Req
 		return err
 	}
 	d := formDefinition(r.PostForm)
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) })
+	return s.saveDefinition(w, r, func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) },
+		"reports", "reports.definitions.title", func() (*reportsPage, error) {
+			ds, err := s.db.ReportDefinitions(r.Context(), p)
+			return &reportsPage{Definitions: ds}, err
+		}, func() string { return d.ID })
+}
+
+// saveDefinition runs a definition form's write. Field errors show the form again as sent,
+// on page (what again gives, with the form and its errors), with 422; success flashes and
+// goes to the definition whose id next gives.
+func (s *Server) saveDefinition(w http.ResponseWriter, r *http.Request, write func(*store.Tx) error, page, title string,
+	again func() (*reportsPage, error), next func() string) error {
+	err := s.db.Write(r.Context(), write)
 	if fields := fieldMessages(info(r).lang, err); fields != nil {
-		ds, lerr := s.db.ReportDefinitions(r.Context(), p)
-		if lerr != nil {
-			return lerr
+		data, aerr := again()
+		if aerr != nil {
+			return aerr
 		}
-		data := &reportsPage{Definitions: ds, F: r.PostForm, Errors: fields}
+		data.F, data.Errors = r.PostForm, fields
 		s.reportsForm(info(r).lang, data)
-		s.render(w, r, http.StatusUnprocessableEntity, "reports", "reports.definitions.title", data)
+		s.render(w, r, http.StatusUnprocessableEntity, page, title, data)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	flash(w, "reports.definitions.saved")
-	http.Redirect(w, r, "/reports/definitions/"+d.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/reports/definitions/"+next(), http.StatusSeeOther)
 	return nil
 }
 
@@ -239,26 +251,15 @@ func (s *Server) handleReportDefinitionUpdate(w http.ResponseWriter, r *http.Req
 	id := r.PathValue("id")
 	d := formDefinition(r.PostForm)
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.UpdateReportDefinition(p, id, version, d) })
-	if fields := fieldMessages(info(r).lang, err); fields != nil {
-		var old *report.Definition
-		if rerr := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-			old, err = tx.ReportDefinition(p, id)
-			return err
-		}); rerr != nil {
-			return rerr
-		}
-		data := &reportsPage{Def: old, F: r.PostForm, Errors: fields}
-		s.reportsForm(info(r).lang, data)
-		s.render(w, r, http.StatusUnprocessableEntity, "report_definition", "reports.definitions.edit", data)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	flash(w, "reports.definitions.saved")
-	http.Redirect(w, r, "/reports/definitions/"+id, http.StatusSeeOther)
-	return nil
+	return s.saveDefinition(w, r, func(tx *store.Tx) error { return tx.UpdateReportDefinition(p, id, version, d) },
+		"report_definition", "reports.definitions.edit", func() (*reportsPage, error) {
+			var old *report.Definition
+			err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+				old, err = tx.ReportDefinition(p, id)
+				return err
+			})
+			return &reportsPage{Def: old}, err
+		}, func() string { return id })
 }
 
 func (s *Server) handleReportDefinitionRetire(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -103,6 +104,21 @@ func TestReportsScope(t *testing.T) {
 		if resp := e.form(sc, "/reports/definitions", req); resp.StatusCode != 303 ||
 			!strings.HasPrefix(resp.Header.Get("Location"), "/reports/definitions/") {
 			t.Errorf("form: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// The edit form: its errors show it again (422), a good edit goes back to it.
+		edit := strings.TrimPrefix(e.form(sc, "/reports/definitions", req).Header.Get("Location"), "/reports/definitions/")
+		req.Set("version", "1")
+		req.Del("formats")
+		if resp := e.form(sc, "/reports/definitions/"+edit, req); resp.StatusCode != 422 {
+			t.Errorf("edit without formats: %d", resp.StatusCode)
+		}
+		req.Set("formats", "xlsx")
+		if resp := e.form(sc, "/reports/definitions/"+edit, req); resp.StatusCode != 303 ||
+			resp.Header.Get("Location") != "/reports/definitions/"+edit {
+			t.Errorf("edit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if st, b := e.call("GET", "/api/v1/reports/definitions/"+edit, sup, nil); st != 200 || fmt.Sprint(b["formats"]) != "[xlsx]" {
+			t.Errorf("after the edit: %d %v", st, b["formats"])
 		}
 	})
 }
