@@ -523,6 +523,7 @@ type RequestFilter struct {
 	Center  string
 	Gov     string
 	Service string
+	Channel string // request.Channels
 	Status  string
 	Overdue bool
 	// Escalated selects requests escalated to their center's manager and not yet moved on.
@@ -599,6 +600,9 @@ func requestWhere(f RequestFilter, today markaz.Date) *where {
 	}
 	if f.Service != "" {
 		w.add(`r.service_code = ?`, f.Service)
+	}
+	if f.Channel != "" {
+		w.add(`r.channel = ?`, f.Channel)
 	}
 	if f.Status != "" {
 		w.add(`r.status = ?`, f.Status)

@@ -496,7 +496,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *markaz.Pri
 	terr := territoryScope(pl)
 	if reaches(p.Scope(markaz.PermRequestsRead), pl) {
 		pg.OverdueShown = true
-		rows, next, err := s.db.Requests(ctx, store.RequestFilter{Scope: terr, Overdue: true, Service: q.Service, Limit: dashOverdue})
+		rows, next, err := s.db.Requests(ctx, store.RequestFilter{Scope: terr, Overdue: true, Service: q.Service,
+			Channel: q.Channel, Limit: dashOverdue})
 		if err != nil {
 			return err
 		}
@@ -509,6 +510,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *markaz.Pri
 			more := url.Values{"overdue": {"true"}}
 			if q.Service != "" {
 				more.Set("service", q.Service)
+			}
+			if q.Channel != "" {
+				more.Set("channel", q.Channel)
 			}
 			switch level {
 			case kpi.LevelGovernorate:

@@ -111,6 +111,10 @@ func TestDashboardPages(t *testing.T) {
 		if n := strings.Count(html, `class="chart-svg" role="`); n != 4 {
 			t.Errorf("%d charts, want 4", n)
 		}
+		// The overdue list keeps to the chosen channel (these requests came to the counter).
+		if _, online := e.page(c, "/dashboard?channel=online"); strings.Contains(online, `href="/requests/`+w.open[0]+`"`) {
+			t.Error("the overdue list of the online channel shows a counter request")
+		}
 		// The programme view and the menu link here.
 		if _, prog := e.page(c, "/program"); !strings.Contains(prog, `<a href="/dashboard">لوحة مؤشرات الأداء</a>`) ||
 			!strings.Contains(prog, `<li><a href="/dashboard">لوحة المؤشرات</a></li>`) {

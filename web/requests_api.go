@@ -120,14 +120,14 @@ func (s *Server) apiApplicant(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// requestFilter reads ?center=&governorate=&service=&status=&overdue=&escalated=&from=&to=&q= and
+// requestFilter reads ?center=&governorate=&service=&channel=&status=&overdue=&escalated=&from=&to=&q= and
 // the paging parameters. Lists come in queue order: due date, then id; the cursor
 // carries both.
 func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, error) {
 	q := r.URL.Query()
 	f := store.RequestFilter{Scope: p.Scope(markaz.PermRequestsRead), Center: strings.TrimSpace(q.Get("center")),
 		Gov: markaz.LatinDigits(strings.TrimSpace(q.Get("governorate"))), Service: strings.ToUpper(strings.TrimSpace(q.Get("service"))),
-		Status: strings.TrimSpace(q.Get("status")), Query: q.Get("q")}
+		Channel: strings.TrimSpace(q.Get("channel")), Status: strings.TrimSpace(q.Get("status")), Query: q.Get("q")}
 	var v markaz.Validator
 	if f.Center != "" && !markaz.ValidID(f.Center) {
 		v.Add("center", "unknown_center", nil)
@@ -140,6 +140,9 @@ func requestFilter(r *http.Request, p *markaz.Principal) (store.RequestFilter, e
 	}
 	if f.Status != "" {
 		v.OneOf("status", f.Status, request.Statuses...)
+	}
+	if f.Channel != "" {
+		v.OneOf("channel", f.Channel, request.Channels...)
 	}
 	queryFlags(r, &v, map[string]*bool{"overdue": &f.Overdue, "escalated": &f.Escalated})
 	queryDates(r, &v, map[string]*markaz.Date{"from": &f.From, "to": &f.To})

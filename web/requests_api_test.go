@@ -345,8 +345,14 @@ func TestRequestSearchAndExportAPI(t *testing.T) {
 		if _, b := e.call("GET", "/api/v1/requests?overdue=true", w.clerk, nil); len(b["items"].([]any)) != 2 {
 			t.Errorf("overdue: %v", b["_raw"])
 		}
+		// Both were registered at the counter.
+		for ch, want := range map[string]int{"counter": 2, "online": 0} {
+			if st, b := e.call("GET", "/api/v1/requests?overdue=true&channel="+ch, w.clerk, nil); st != 200 || len(b["items"].([]any)) != want {
+				t.Errorf("channel=%s: %d %v", ch, st, b["_raw"])
+			}
+		}
 		for _, q := range []string{"governorate=99", "governorate=x", "status=lost", "overdue=maybe", "from=2026-13-01",
-			"cursor=!!", "limit=500", "service=NOPE", "center=nope"} {
+			"cursor=!!", "limit=500", "service=NOPE", "center=nope", "channel=fax"} {
 			if st, b := e.call("GET", "/api/v1/requests?"+q, w.clerk, nil); st != 422 {
 				t.Errorf("%s: %d %v", q, st, b["_raw"])
 			}

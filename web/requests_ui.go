@@ -455,6 +455,7 @@ type requestsPage struct {
 	Rows     []queueRow
 	Groups   []serviceGroup
 	Statuses []string
+	Channels []string
 	Total    int
 	Overdue  int
 	DueSoon  int
@@ -515,7 +516,8 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) error {
 		names[svc.Code] = pickName(lang, svc.NameAr, svc.NameEn)
 	}
 	today := markaz.Today(s.db.Clock)
-	data := requestsPage{Q: r.URL.Query(), Groups: groups, Statuses: request.Statuses, CanNew: p.Can(markaz.PermRequestsWrite)}
+	data := requestsPage{Q: r.URL.Query(), Groups: groups, Statuses: request.Statuses, Channels: request.Channels,
+		CanNew: p.Can(markaz.PermRequestsWrite)}
 	if c := workloadCenter(p, f.Center); c != "" {
 		data.WorkloadURL = "/centers/" + c + "/workload"
 	}
