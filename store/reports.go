@@ -640,3 +640,57 @@ func (tx *Tx) CheckReportAccess(p *markaz.Principal, id string) error {
 	}
 	return nil
 }
+
+// What GenerateReportNow did.
+const (
+	ReportQueued        = "queued"         // a job will make it within a minute or so
+	ReportAlreadyQueued = "already_queued" // a job for it is waiting or running
+	ReportArchived      = "archived"       // it exists: nothing to do
+)
+
+// GenerateReportNow queues, at once, the report of definition id for its latest complete
+// period (the one the schedule made or would make today): for a definition created after
+// that period ended, or whose scheduled generation failed (a failed job starts again from
+// its first attempt). p must manage the definition; a retired one is a conflict. It answers
+// the period and one of ReportQueued, ReportAlreadyQueued, ReportArchived.
+func (tx *Tx) GenerateReportNow(p *markaz.Principal, id string) (period, outcome string, err error) {
+	d, err := tx.ReportDefinition(p, id)
+	if err != nil {
+		return "", "", err
+	}
+	if d.RetiredOn != nil && !tx.Today().Before(*d.RetiredOn) {
+		return "", "", &markaz.Error{Code: markaz.EConflict, Key: "error.report_retired"}
+	}
+	step := report.StepOf(d.Frequency)
+	from, _ := kpi.Previous(step, tx.Today())
+	period = kpi.PeriodName(step, from)
+	var n int
+	if err := tx.Get(&n, `SELECT COUNT(*) FROM reports WHERE definition_id = ? AND period = ?`, id, period); err != nil || n > 0 {
+		return period, ReportArchived, err
+	}
+	key := "report:" + id + ":" + period
+	payload, _ := json.Marshal(ReportJob{DefinitionID: id, Period: period})
+	added, err := tx.enqueueJob(markaz.NewID(), JobReport, key, time.Time{}, payload)
+	if err != nil {
+		return "", "", err
+	}
+	if !added {
+		// The job exists. Unless it is waiting or running, it ended without an archived
+		// report (failed, or done while the report could not be kept): run it again.
+		res, err := tx.Exec(`UPDATE jobs SET status = 'pending', attempts = 0, run_at = ?, locked_by = '',
+			locked_until = NULL, last_error = '', updated_at = ? WHERE dedup_key = ? AND status <> 'pending'`,
+			tx.Now, tx.Now, key)
+		if err != nil {
+			return "", "", err
+		}
+		if k, err := res.RowsAffected(); err != nil || k == 0 {
+			return period, ReportAlreadyQueued, err
+		}
+	}
+	r, err := tx.defRow(id)
+	if err != nil {
+		return "", "", err
+	}
+	return period, ReportQueued, tx.Audit(ActorOf(p), "report.request", "report_definition", id, r.ref(), nil,
+		map[string]any{"period": period})
+}

@@ -82,6 +82,38 @@ func (s *Server) apiRetireReportDefinition(w http.ResponseWriter, r *http.Reques
 	})
 }
 
+// generation is GenerateReportNow's answer.
+type generation struct {
+	Period  string `json:"period"`
+	Outcome string `json:"outcome"` // queued, already_queued or archived
+}
+
+// generateNow runs GenerateReportNow for the definition in the path.
+func (s *Server) generateNow(r *http.Request, p *markaz.Principal) (generation, error) {
+	return inWrite(r, s.db, func(tx *store.Tx) (generation, error) {
+		period, outcome, err := tx.GenerateReportNow(p, r.PathValue("id"))
+		return generation{Period: period, Outcome: outcome}, err
+	})
+}
+
+// apiGenerateReport: POST /api/v1/reports/definitions/{id}/generate → 202 with the period
+// queued (or already queued), 200 when its report is already archived.
+func (s *Server) apiGenerateReport(w http.ResponseWriter, r *http.Request) error {
+	p, err := need(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	g, err := s.generateNow(r, p)
+	if err != nil {
+		return err
+	}
+	status := http.StatusAccepted
+	if g.Outcome == store.ReportArchived {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, g)
+}
+
 func (s *Server) apiReportArchive(w http.ResponseWriter, r *http.Request) error {
 	p, err := need(r, markaz.PermReportsRead)
 	if err != nil {
@@ -260,6 +292,21 @@ func (s *Server) handleReportDefinitionUpdate(w http.ResponseWriter, r *http.Req
 			})
 			return &reportsPage{Def: old}, err
 		}, func() string { return id })
+}
+
+// handleReportGenerate is the definition page's "generate now" button.
+func (s *Server) handleReportGenerate(w http.ResponseWriter, r *http.Request) error {
+	p, err := needForm(r, markaz.PermReportsManage)
+	if err != nil {
+		return err
+	}
+	g, err := s.generateNow(r, p)
+	if err != nil {
+		return err
+	}
+	flash(w, "reports.generate."+g.Outcome)
+	http.Redirect(w, r, "/reports/definitions/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) handleReportDefinitionRetire(w http.ResponseWriter, r *http.Request) error {

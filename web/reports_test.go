@@ -47,6 +47,17 @@ func TestReportsScope(t *testing.T) {
 		if st, b := e.call("GET", "/api/v1/reports/definitions/"+id, other, nil); st != 403 {
 			t.Errorf("definition read by a head: %d %v", st, b["_raw"])
 		}
+		// "Generate now" queues the last complete month: 202, then 202 again (already queued);
+		// another governorate's head may not.
+		for _, want := range []string{"queued", "already_queued"} {
+			if st, b := e.call("POST", "/api/v1/reports/definitions/"+id+"/generate", sup, nil); st != 202 || b["outcome"] != want ||
+				b["period"] == "" {
+				t.Errorf("generate now: %d %v, want %s", st, b["_raw"], want)
+			}
+		}
+		if st, _ := e.call("POST", "/api/v1/reports/definitions/"+id+"/generate", other, nil); st != 403 {
+			t.Errorf("generate now by another governorate: %d", st)
+		}
 		rid, created, err := worker.Generate(context.Background(), e.db, &report.Renderer{}, id, "2026-02", "")
 		if err != nil || !created {
 			t.Fatalf("generate: %v %v", created, err)
@@ -119,6 +130,18 @@ func TestReportsScope(t *testing.T) {
 		}
 		if st, b := e.call("GET", "/api/v1/reports/definitions/"+edit, sup, nil); st != 200 || fmt.Sprint(b["formats"]) != "[xlsx]" {
 			t.Errorf("after the edit: %d %v", st, b["formats"])
+		}
+		// The page's "generate now" button queues the report and says so.
+		if _, html := e.page(sc, "/reports/definitions/"+edit); !strings.Contains(html, `id="generate-report"`) {
+			t.Error("the definition page has no generate button")
+		}
+		if resp := e.form(sc, "/reports/definitions/"+edit+"/generate", url.Values{}); resp.StatusCode != 303 ||
+			resp.Header.Get("Location") != "/reports/definitions/"+edit {
+			t.Errorf("generate now: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, html := e.page(sc, "/reports/definitions/"+edit); !strings.Contains(html, "يُرسل إلى المستلمين") ||
+			!strings.Contains(html, "جارٍ إنشاء تقرير آخر فترة مكتملة") {
+			t.Error("no flash after generate now")
 		}
 	})
 }

@@ -369,3 +369,79 @@ func TestReportJobOncePerPeriod(t *testing.T) {
 		_ = ministry
 	})
 }
+
+// "Generate now" makes the last complete period's report of a definition created after
+// that period ended, restarts a failed job, and says when it is queued or archived; it
+// keeps to the maker's scope and refuses a stopped definition.
+func TestGenerateReportNow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *markaz.FixedClock) {
+		ctx := context.Background()
+		seedReportData(t, db)
+		mkReportUser(t, db, "governor13", "", markaz.AssignmentInput{Role: markaz.RoleHead, Level: markaz.LevelGovernorate, Governorate: "13"})
+		sup := mkReportUser(t, db, "sup13", "", markaz.AssignmentInput{Role: markaz.RoleSupervisor, Level: markaz.LevelGovernorate, Governorate: "13"})
+		other := mkReportUser(t, db, "sup01", "", markaz.AssignmentInput{Role: markaz.RoleSupervisor, Level: markaz.LevelGovernorate, Governorate: "01"})
+		p := principal(t, db, sup.ID)
+		clock.T = day("2026-03-10").Start().Add(9 * time.Hour)
+		d := &report.Definition{Level: kpi.LevelGovernorate, Code: "13", Frequency: report.Monthly, Lang: "en",
+			Formats: []string{report.XLSX}, Roles: []string{report.RecipientGovernor}}
+		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) }); err != nil {
+			t.Fatal(err)
+		}
+		now := func(p *markaz.Principal) (period, outcome string, err error) {
+			err = db.Write(ctx, func(tx *store.Tx) (err error) {
+				period, outcome, err = tx.GenerateReportNow(p, d.ID)
+				return err
+			})
+			return period, outcome, err
+		}
+		// The schedule has nothing for it before April; generating now queues February.
+		var n int
+		if err := db.Write(ctx, func(tx *store.Tx) (err error) { n, err = tx.EnqueueDueReports(); return err }); err != nil || n != 0 {
+			t.Fatalf("scheduled: %d %v", n, err)
+		}
+		if period, outcome, err := now(p); err != nil || period != "2026-02" || outcome != store.ReportQueued {
+			t.Fatalf("first: %s %s %v", period, outcome, err)
+		}
+		if _, outcome, err := now(p); err != nil || outcome != store.ReportAlreadyQueued {
+			t.Fatalf("second: %s %v", outcome, err)
+		}
+		if _, _, err := now(principal(t, db, other.ID)); markaz.ErrorCode(err) != markaz.EForbidden {
+			t.Errorf("another governorate's supervisor: %v", err)
+		}
+		// The job fails for good (as when the renderer is missing): generating now again
+		// starts it over.
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(`UPDATE jobs SET status = 'failed', attempts = 8, last_error = 'chromium missing' WHERE kind = ?`, store.JobReport)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, outcome, err := now(p); err != nil || outcome != store.ReportQueued {
+			t.Fatalf("after the failure: %s %v", outcome, err)
+		}
+		var job struct {
+			Status   string `db:"status"`
+			Attempts int    `db:"attempts"`
+		}
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.Get(&job, `SELECT status, attempts FROM jobs WHERE kind = ?`, store.JobReport)
+		}); err != nil || job.Status != "pending" || job.Attempts != 0 {
+			t.Fatalf("job after generate now: %+v %v", job, err)
+		}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		w := worker.New(db, map[string]worker.Handler{store.JobReport: worker.Reports(db, &report.Renderer{}, "", log)},
+			worker.Options{ID: "w", Batch: 1, Log: log})
+		if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("worker: %d %v", n, err)
+		}
+		if period, outcome, err := now(p); err != nil || period != "2026-02" || outcome != store.ReportArchived {
+			t.Fatalf("after the worker: %s %s %v", period, outcome, err)
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error { _, err := tx.RetireReportDefinition(p, d.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := now(p); markaz.ErrorCode(err) != markaz.EConflict {
+			t.Errorf("a stopped definition: %v", err)
+		}
+	})
+}
