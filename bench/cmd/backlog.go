@@ -31,6 +31,9 @@ func (b *bench) backlogImport(ctx context.Context, ceiling float64) (row, error)
 		return row{}, err
 	}
 	path := filepath.Join("bench", "data", "backlog-"+stamp+".csv")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return row{}, err
+	}
 	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
 		return row{}, err
 	}
