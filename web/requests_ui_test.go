@@ -97,6 +97,17 @@ func TestRequestUIRegisterAndSlip(t *testing.T) {
 		if st, _ := e.page(mc, "/requests?status=bogus"); st != 422 {
 			t.Errorf("bad filter: %d", st)
 		}
+		// The channel filter: the counter's request shows under counter, not under online.
+		if _, html := e.page(mc, "/requests?channel=counter"); !strings.Contains(html, number) ||
+			!strings.Contains(html, `<option value="counter" selected>`) {
+			t.Error("channel filter: counter")
+		}
+		if _, html := e.page(mc, "/requests?channel=online"); strings.Contains(html, number) {
+			t.Error("channel filter: an online list shows a counter request")
+		}
+		if st, _ := e.page(mc, "/requests?channel=fax"); st != 422 {
+			t.Errorf("unknown channel: %d", st)
+		}
 		_ = w
 	})
 }
