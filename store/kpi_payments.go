@@ -183,14 +183,7 @@ func (tx *Tx) verifyPaymentRollup(from, to markaz.Date) ([]string, error) {
 		return nil, err
 	}
 	var rows []struct {
-		Grain   string      `db:"grain"`
-		Scope   string      `db:"scope"`
-		Service string      `db:"service_code"`
-		Gov     string      `db:"gov_code"`
-		Period  markaz.Date `db:"period"`
-		Unit    string      `db:"unit_code"`
-		Center  string      `db:"center_id"`
-		Chan    string      `db:"channel"`
+		rollRow
 		payVal
 	}
 	if err := tx.Select(&rows, `SELECT grain, scope, service_code, gov_code, period, unit_code, center_id, channel,
@@ -201,24 +194,15 @@ func (tx *Tx) verifyPaymentRollup(from, to markaz.Date) ([]string, error) {
 	}
 	got := payRoll{}
 	for _, r := range rows {
-		got[rollKey{r.Grain, r.Scope, r.Service, r.Gov, r.Period, r.Unit, r.Center, r.Chan, -1}] = r.payVal
+		got[r.key(-1)] = r.payVal
 	}
-	keys := map[rollKey]bool{}
-	for k := range got {
-		keys[k] = true
-	}
-	for k := range want {
-		if k.Grain == grainMonth || !k.Period.Before(from) && !to.Before(k.Period) {
-			keys[k] = true
+	for k := range want { // the day rows outside [from, to] were summed for their months only
+		if k.Grain == grainDay && (k.Period.Before(from) || to.Before(k.Period)) {
+			delete(want, k)
 		}
 	}
-	sorted := make([]rollKey, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	slices.SortFunc(sorted, rollKey.compare)
 	var out []string
-	for _, k := range sorted {
+	for _, k := range unionKeys(want, got) {
 		if got[k] != want[k] {
 			out = append(out, fmt.Sprintf("kpi_payments %s: rollup has %s, payments have %s", k.label(), got[k], want[k]))
 		}

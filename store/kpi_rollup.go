@@ -37,6 +37,28 @@ type rollKey struct {
 	Days                       int
 }
 
+// rollRow is a rollup row's key as read back: the columns rollKeyCols names.
+type rollRow struct {
+	Grain   string      `db:"grain"`
+	Scope   string      `db:"scope"`
+	Service string      `db:"service_code"`
+	Gov     string      `db:"gov_code"`
+	Period  markaz.Date `db:"period"`
+	Unit    string      `db:"unit_code"`
+	Center  string      `db:"center_id"`
+	Chan    string      `db:"channel"`
+}
+
+// key is the row's rollKey (days -1 for the tables without a days column).
+func (r rollRow) key(days int) rollKey {
+	return rollKey{r.Grain, r.Scope, r.Service, r.Gov, r.Period, r.Unit, r.Center, r.Chan, days}
+}
+
+// centerDayKey is the center-scope day row of k (days -1 outside kpi_days).
+func centerDayKey(k kpi.Key, days int) rollKey {
+	return rollKey{grainDay, scopeCenter, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, days}
+}
+
 func (a rollKey) compare(b rollKey) int {
 	return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Service, b.Service),
 		cmp.Compare(a.Gov, b.Gov),

@@ -240,26 +240,21 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 	want := map[rollKey]kpi.Delta{}
 	for k, d := range roll.Counts {
 		if in(k.Day) {
-			want[rollKey{grainDay, scopeCenter, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, -1}] = d
+			want[centerDayKey(k, -1)] = d
 		}
 	}
 	var have []struct {
-		Service string      `db:"service_code"`
-		Gov     string      `db:"gov_code"`
-		Period  markaz.Date `db:"period"`
-		Unit    string      `db:"unit_code"`
-		Center  string      `db:"center_id"`
-		Chan    string      `db:"channel"`
+		rollRow
 		kpi.Delta
 	}
-	if err := tx.Select(&have, `SELECT service_code, gov_code, period, unit_code, center_id, channel, `+
+	if err := tx.Select(&have, `SELECT `+strings.Join(rollKeyCols, ", ")+`, `+
 		strings.Join(kpiCountCols, ", ")+` FROM kpi_counts WHERE center_id = ? AND scope = 'C' AND grain = 'D' AND service_code <> ''
 		AND period BETWEEN ? AND ?`, center, from, to); err != nil {
 		return nil, err
 	}
 	got := map[rollKey]kpi.Delta{}
 	for _, h := range have {
-		got[rollKey{grainDay, scopeCenter, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, -1}] = h.Delta
+		got[h.key(-1)] = h.Delta
 	}
 	for _, k := range unionKeys(want, got) {
 		out = append(out, deltaDiffs("kpi_counts "+k.label(), got[k], want[k])...)
@@ -267,27 +262,22 @@ func (tx *Tx) verifyCenter(center string, from, to markaz.Date) ([]KPIDifference
 	wantDays := map[rollKey]int{}
 	for k, n := range roll.Days {
 		if in(k.Day) {
-			wantDays[rollKey{grainDay, scopeCenter, k.Service, k.Gov, k.Day, k.Unit, k.Center, k.Channel, k.Days}] = n
+			wantDays[centerDayKey(k.Key, k.Days)] = n
 		}
 	}
 	var haveDays []struct {
-		Service string      `db:"service_code"`
-		Gov     string      `db:"gov_code"`
-		Period  markaz.Date `db:"period"`
-		Unit    string      `db:"unit_code"`
-		Center  string      `db:"center_id"`
-		Chan    string      `db:"channel"`
-		Days    int         `db:"days"`
-		N       int         `db:"n"`
+		rollRow
+		Days int `db:"days"`
+		N    int `db:"n"`
 	}
-	if err := tx.Select(&haveDays, `SELECT service_code, gov_code, period, unit_code, center_id, channel, days, n
+	if err := tx.Select(&haveDays, `SELECT `+strings.Join(rollKeyCols, ", ")+`, days, n
 		FROM kpi_days WHERE center_id = ? AND scope = 'C' AND grain = 'D' AND service_code <> '' AND period BETWEEN ? AND ?`,
 		center, from, to); err != nil {
 		return nil, err
 	}
 	gotDays := map[rollKey]int{}
 	for _, h := range haveDays {
-		gotDays[rollKey{grainDay, scopeCenter, h.Service, h.Gov, h.Period, h.Unit, h.Center, h.Chan, h.Days}] = h.N
+		gotDays[h.key(h.Days)] = h.N
 	}
 	for _, k := range unionKeys(wantDays, gotDays) {
 		if gotDays[k] != wantDays[k] {

@@ -24,8 +24,8 @@ func ReportReader() *markaz.Principal {
 		{Role: markaz.RoleMinistry, Level: markaz.LevelNation, StartsOn: markaz.Date{Y: 2000, M: 1, D: 1}}}}
 }
 
-// scopeOf is the scope that is exactly a resolved territory.
-func scopeOf(pl *KPIPlace) markaz.Scope {
+// ScopeOf is the scope that is exactly a resolved territory (a dashboard's or a report's).
+func ScopeOf(pl *KPIPlace) markaz.Scope {
 	switch pl.Level {
 	case kpi.LevelGovernorate:
 		return markaz.Scope{Govs: []string{pl.Ref.Gov}}
@@ -127,7 +127,7 @@ func (db *DB) ReportInput(ctx context.Context, p *markaz.Principal, level, code 
 	if in.Training, err = db.reportTraining(ctx, pl, to); err != nil {
 		return nil, err
 	}
-	ps, err := db.ProblemSummary(ctx, scopeOf(pl), "", from, to)
+	ps, err := db.ProblemSummary(ctx, ScopeOf(pl), "", from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -213,19 +213,6 @@ func (d dashFmt) period(from, to markaz.Date) string {
 	return i18n.T(d.lang, "dashboard.period_range", map[string]any{"from": d.date(from), "to": d.date(to)})
 }
 
-// territoryScope is the scope of exactly one dashboard's territory.
-func territoryScope(pl *store.KPIPlace) markaz.Scope {
-	switch pl.Level {
-	case kpi.LevelGovernorate:
-		return markaz.Scope{Govs: []string{pl.Ref.Gov}}
-	case kpi.LevelDistrict:
-		return markaz.Scope{Units: []string{pl.Ref.Unit}}
-	case kpi.LevelCenter:
-		return markaz.Scope{Centers: []string{pl.CenterID}}
-	}
-	return markaz.Scope{All: true}
-}
-
 // reaches reports whether scope covers the whole territory.
 func reaches(scope markaz.Scope, pl *store.KPIPlace) bool {
 	if pl.Level == kpi.LevelNation {
@@ -493,7 +480,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *markaz.Pri
 
 	// Overdue requests today and open corrective actions, for readers of the territory's
 	// requests and follow-up.
-	terr := territoryScope(pl)
+	terr := store.ScopeOf(pl)
 	if reaches(p.Scope(markaz.PermRequestsRead), pl) {
 		pg.OverdueShown = true
 		rows, next, err := s.db.Requests(ctx, store.RequestFilter{Scope: terr, Overdue: true, Service: q.Service,
