@@ -238,12 +238,15 @@ func WriteBacklogFile(ctx context.Context, db *store.DB, w io.Writer, n int, see
 			return fmt.Errorf("the demo's open campaign in %s: %w", backlogGov, err)
 		}
 		centers, err := tx.CampaignCenters(&camp.Campaign)
+		if err != nil {
+			return err
+		}
 		for _, ce := range centers {
 			if strings.HasPrefix(ce.Code, "TC-") {
 				fixed = append(fixed, ce)
 			}
 		}
-		return err
+		return nil
 	}); err != nil {
 		return err
 	}

@@ -92,6 +92,15 @@ func (tx *Tx) definition(r defRow) (*report.Definition, error) {
 
 // ReportDefinition returns a definition p may manage (404 when none, 403 outside scope).
 func (tx *Tx) ReportDefinition(p *markaz.Principal, id string) (*report.Definition, error) {
+	r, err := tx.managedDefRow(p, id)
+	if err != nil {
+		return nil, err
+	}
+	return tx.definition(*r)
+}
+
+// managedDefRow is definition id's row if p may manage it (nil p: the system, always).
+func (tx *Tx) managedDefRow(p *markaz.Principal, id string) (*defRow, error) {
 	r, err := tx.defRow(id)
 	if err != nil {
 		return nil, err
@@ -99,7 +108,7 @@ func (tx *Tx) ReportDefinition(p *markaz.Principal, id string) (*report.Definiti
 	if p != nil && !inScope(p.Scope(markaz.PermReportsManage), r.Level, r.ref()) {
 		return nil, markaz.ErrForbidden
 	}
-	return tx.definition(*r)
+	return r, nil
 }
 
 func (tx *Tx) defRow(id string) (*defRow, error) {
@@ -262,19 +271,19 @@ func (tx *Tx) UpdateReportDefinition(p *markaz.Principal, id string, version int
 
 // RetireReportDefinition stops a definition from today; its archived reports stay.
 func (tx *Tx) RetireReportDefinition(p *markaz.Principal, id string) (*report.Definition, error) {
-	d, err := tx.ReportDefinition(p, id)
+	r, err := tx.managedDefRow(p, id)
 	if err != nil {
 		return nil, err
 	}
-	if d.RetiredOn != nil {
-		return d, nil
+	d, err := tx.definition(*r)
+	if err != nil || d.RetiredOn != nil {
+		return d, err
 	}
 	today := tx.Today()
 	if _, err := tx.Exec(`UPDATE report_definitions SET retired_on = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 		today, tx.Now, id); err != nil {
 		return nil, err
 	}
-	r, _ := tx.defRow(id)
 	d.RetiredOn, d.Version = &today, d.Version+1
 	return d, tx.Audit(ActorOf(p), "report_definition.retire", "report_definition", id, r.ref(), nil, map[string]any{"retired_on": today})
 }
@@ -654,14 +663,14 @@ const (
 // its first attempt). p must manage the definition; a retired one is a conflict. It answers
 // the period and one of ReportQueued, ReportAlreadyQueued, ReportArchived.
 func (tx *Tx) GenerateReportNow(p *markaz.Principal, id string) (period, outcome string, err error) {
-	d, err := tx.ReportDefinition(p, id)
+	r, err := tx.managedDefRow(p, id)
 	if err != nil {
 		return "", "", err
 	}
-	if d.RetiredOn != nil && !tx.Today().Before(*d.RetiredOn) {
+	if r.RetiredOn != nil && !tx.Today().Before(*r.RetiredOn) {
 		return "", "", &markaz.Error{Code: markaz.EConflict, Key: "error.report_retired"}
 	}
-	step := report.StepOf(d.Frequency)
+	step := report.StepOf(r.Frequency)
 	from, _ := kpi.Previous(step, tx.Today())
 	period = kpi.PeriodName(step, from)
 	var n int
@@ -686,10 +695,6 @@ func (tx *Tx) GenerateReportNow(p *markaz.Principal, id string) (period, outcome
 		if k, err := res.RowsAffected(); err != nil || k == 0 {
 			return period, ReportAlreadyQueued, err
 		}
-	}
-	r, err := tx.defRow(id)
-	if err != nil {
-		return "", "", err
 	}
 	return period, ReportQueued, tx.Audit(ActorOf(p), "report.request", "report_definition", id, r.ref(), nil,
 		map[string]any{"period": period})

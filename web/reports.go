@@ -58,9 +58,8 @@ func (s *Server) apiCreateReportDefinition(w http.ResponseWriter, r *http.Reques
 
 func (s *Server) apiReportDefinition(w http.ResponseWriter, r *http.Request) error {
 	return answer(w, r, holding(markaz.PermReportsManage), http.StatusOK, func(p *markaz.Principal) (*report.Definition, error) {
-		return inRead(r, s.db, func(tx *store.Tx) (*report.Definition, error) {
-			return tx.ReportDefinition(p, r.PathValue("id"))
-		})
+		page, err := s.definitionPage(r, p, r.PathValue("id"))
+		return page.Def, err
 	})
 }
 
@@ -203,12 +202,11 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ds, err := s.db.ReportDefinitions(r.Context(), p)
+	data, err := s.definitionsPage(r, p)
 	if err != nil {
 		return err
 	}
-	data := &reportsPage{Definitions: ds, F: url.Values{"frequency": {report.Monthly}, "lang": {"ar"},
-		"formats": {report.PDF}}}
+	data.F = url.Values{"frequency": {report.Monthly}, "lang": {"ar"}, "formats": {report.PDF}}
 	s.reportsForm(info(r).lang, data)
 	s.render(w, r, http.StatusOK, "reports", "reports.definitions.title", data)
 	return nil
@@ -221,10 +219,20 @@ func (s *Server) handleReportDefinitionCreate(w http.ResponseWriter, r *http.Req
 	}
 	d := formDefinition(r.PostForm)
 	return s.saveDefinition(w, r, func(tx *store.Tx) error { return tx.CreateReportDefinition(p, d) },
-		"reports", "reports.definitions.title", func() (*reportsPage, error) {
-			ds, err := s.db.ReportDefinitions(r.Context(), p)
-			return &reportsPage{Definitions: ds}, err
-		}, func() string { return d.ID })
+		"reports", "reports.definitions.title", func() (*reportsPage, error) { return s.definitionsPage(r, p) },
+		func() string { return d.ID })
+}
+
+// definitionsPage is the reports page: the definitions p manages.
+func (s *Server) definitionsPage(r *http.Request, p *markaz.Principal) (*reportsPage, error) {
+	ds, err := s.db.ReportDefinitions(r.Context(), p)
+	return &reportsPage{Definitions: ds}, err
+}
+
+// definitionPage is a definition's own page (404, 403 as store.ReportDefinition).
+func (s *Server) definitionPage(r *http.Request, p *markaz.Principal, id string) (*reportsPage, error) {
+	d, err := inRead(r, s.db, func(tx *store.Tx) (*report.Definition, error) { return tx.ReportDefinition(p, id) })
+	return &reportsPage{Def: d}, err
 }
 
 // saveDefinition runs a definition form's write. Field errors show the form again as sent,
@@ -262,14 +270,11 @@ func (s *Server) handleReportDefinition(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	var d *report.Definition
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		d, err = tx.ReportDefinition(p, r.PathValue("id"))
-		return err
-	}); err != nil {
+	data, err := s.definitionPage(r, p, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	data := &reportsPage{Def: d, F: definitionForm(d)}
+	data.F = definitionForm(data.Def)
 	s.reportsForm(info(r).lang, data)
 	s.render(w, r, http.StatusOK, "report_definition", "reports.definitions.edit", data)
 	return nil
@@ -284,14 +289,8 @@ func (s *Server) handleReportDefinitionUpdate(w http.ResponseWriter, r *http.Req
 	d := formDefinition(r.PostForm)
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	return s.saveDefinition(w, r, func(tx *store.Tx) error { return tx.UpdateReportDefinition(p, id, version, d) },
-		"report_definition", "reports.definitions.edit", func() (*reportsPage, error) {
-			var old *report.Definition
-			err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-				old, err = tx.ReportDefinition(p, id)
-				return err
-			})
-			return &reportsPage{Def: old}, err
-		}, func() string { return id })
+		"report_definition", "reports.definitions.edit", func() (*reportsPage, error) { return s.definitionPage(r, p, id) },
+		func() string { return id })
 }
 
 // handleReportGenerate is the definition page's "generate now" button.
